@@ -1,0 +1,5 @@
+"""Allows ``python -m tutorbot``."""
+
+from tutorbot.cli import main
+
+main()

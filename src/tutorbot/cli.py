@@ -1,0 +1,148 @@
+"""The ``tutorbot`` command: course validation, search, and (later) the bot and console.
+
+An adapter like the Discord bot: it parses arguments, builds resources from settings,
+calls the core and renders. ``TutorError`` messages are shown as they are; exit codes are
+0 for success, 1 for problems found, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from tutorbot.curriculum import load_course, load_course_or_raise
+from tutorbot.errors import TutorError
+from tutorbot.retrieval import Retriever, SearchResult, load_or_build_index
+from tutorbot.settings import Settings, load_settings
+from tutorbot.tokens import token_counter
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
+curriculum_app = typer.Typer(no_args_is_help=True, help="Check and inspect a course.")
+app.add_typer(curriculum_app, name="curriculum")
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+CurriculumOption = Annotated[
+    Path | None,
+    typer.Option("--curriculum", "-c", help="Course folder (default: TUTORBOT_CURRICULUM)."),
+]
+
+
+def _settings(curriculum: Path | None = None) -> Settings:
+    settings = load_settings()
+    return settings.model_copy(update={"curriculum": curriculum}) if curriculum else settings
+
+
+@curriculum_app.command("validate")
+def validate(
+    path: Annotated[Path | None, typer.Argument(help="Course folder or course.yaml.")] = None,
+) -> None:
+    """Print every problem as file:line: message; exit 1 if there is any."""
+    target = path or _settings().curriculum
+    result = load_course(target)
+    for problem in result.problems:
+        print(problem)
+    if not result.ok or result.course is None:
+        err.print(f"[red]{len(result.problems)} problem(s) in {escape(str(target))}[/red]")
+        raise typer.Exit(1)
+    c = result.course
+    print(
+        f"{c.id} {c.version}: {len(c.units)} units, {len(c.sections)} sections, "
+        f"{c.question_count} questions ({len(c.final_questions)} in the final bank), "
+        f"{c.word_count:,} words"
+    )
+
+
+@curriculum_app.command("sections")
+def sections(path: Annotated[Path | None, typer.Argument(help="Course folder.")] = None) -> None:
+    """List every citation id with its title and word count (for authors)."""
+    course = load_course_or_raise(path or _settings().curriculum)
+    for section in course.sections:
+        print(f"{section.id}\t{section.title}\t{len(section.text.split())}")
+
+
+def build_retriever(settings: Settings) -> Retriever:
+    """Load the configured course and its (persisted) search index."""
+    course = load_course_or_raise(settings.curriculum)
+    counter = token_counter(settings.model, settings.tokenizer)
+    return Retriever(
+        load_or_build_index(course, counter, settings.chunk_tokens, settings.index_dir)
+    )
+
+
+def _render(result: SearchResult) -> None:
+    verdict = (
+        "[green]covered by the course[/green]"
+        if result.covers_question
+        else ("[yellow]not covered by the course[/yellow]")
+    )
+    out.print(f"{verdict} (coverage {result.coverage:.2f})")
+    for n, hit in enumerate(result.hits, start=1):
+        snippet = " ".join(hit.text.split())[:300]
+        out.print(
+            f"[bold]{n}. {escape(hit.title)}[/bold] [dim]{hit.id}  score {hit.score:.2f}[/dim]"
+        )
+        out.print(f"   {escape(snippet)}")
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="Words or a question.")] = None,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Hits to return.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    curriculum: CurriculumOption = None,
+) -> None:
+    """Search the course. With --json and no QUERY, answer one query per stdin line."""
+    retriever = build_retriever(_settings(curriculum))
+    if query is not None:
+        result = retriever.search(query, k)
+        if as_json:
+            print(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False))
+        else:
+            _render(result)
+        return
+    if as_json:
+        for line in sys.stdin:
+            hits = retriever.search(line, k).hits if line.strip() else []
+            print(json.dumps([h.as_json() for h in hits], ensure_ascii=False), flush=True)
+        return
+    _interactive(retriever, k)
+
+
+def _interactive(retriever: Retriever, k: int) -> None:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        out.print("Search the course (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            line = input("search> " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            if interactive:
+                break
+            continue
+        try:
+            _render(retriever.search(line, k))
+        except TutorError as exc:
+            err.print(f"[red]{escape(exc.user_message)}[/red]")
+
+
+def main() -> None:
+    """Entry point: run the CLI with one error handler for expected failures."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+    try:
+        app()
+    except TutorError as exc:
+        err.print(f"[red]{escape(exc.user_message)}[/red]")
+        for problem in getattr(exc, "problems", [])[:50]:
+            print(problem, file=sys.stderr)
+        sys.exit(1)

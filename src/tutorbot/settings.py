@@ -1,0 +1,63 @@
+"""Configuration from the environment and ``.env``, built once by ``load_settings``.
+
+The OpenAI SDK's own variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``) keep their usual
+meaning so one endpoint configuration works for the SDK, this bot and other tools.
+Everything else is prefixed ``TUTORBOT_`` (except ``DISCORD_TOKEN``, the usual name).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum" / "ai-foundations"
+
+
+def bundled_curriculum() -> Path:
+    """The course shipped with the project (source checkout or installed share dir)."""
+    return BUNDLED_CURRICULUM
+
+
+class Settings(BaseSettings):
+    """Every setting the tutor reads; secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TUTORBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    curriculum: Path = Field(
+        default_factory=bundled_curriculum, description="Course folder to teach."
+    )
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the database and search index live."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in data_dir."
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "TUTORBOT_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "TUTORBOT_OPENAI_BASE_URL")
+    )
+    model: str = Field(default="gpt-4o-mini", description="Chat model name at the endpoint.")
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "TUTORBOT_DISCORD_TOKEN")
+    )
+    chunk_tokens: int = Field(default=350, ge=32, le=4000, description="Token cap per chunk.")
+    search_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved per query.")
+    tokenizer: str = Field(
+        default="o200k_base", description="tiktoken encoding when the model is unknown to it."
+    )
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder for persisted search indexes, one per course content hash."""
+        return self.data_dir / "index"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings now (never at import time); keyword overrides win over the env."""
+    return Settings(**overrides)  # type: ignore[arg-type]
