@@ -34,3 +34,7 @@ class UnknownUnitError(TutorError):
 
 class BadQueryError(TutorError):
     """A search or question that cannot be answered as typed (empty, too long)."""
+
+
+class ConfigError(TutorError):
+    """Settings from the environment or .env are invalid; the message names the fields."""

@@ -107,15 +107,26 @@ def test_dense_ranking_is_fused_with_lexical(tiny_course_dir: Path) -> None:
     hybrid = Retriever(index, dense=FixedRanking([schedules]))
     ids = hybrid.search("average of past gradients", 3).ids
     assert ids[:2] == ["advanced#momentum", "basics#learning-rate-schedules"] or ids[:2] == [
-        "basics#learning-rate-schedules", "advanced#momentum"
+        "basics#learning-rate-schedules",
+        "advanced#momentum",
     ]
 
 
-def test_search_json_prints_one_array_of_hits(tiny_course_dir: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_json_prints_one_array_of_hits(
+    tiny_course_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUTORBOT_DATA_DIR", str(tmp_path / "data"))
     result = CliRunner().invoke(
-        app, ["search", "average of past gradients", "--json", "--k", "2", "--curriculum", str(tiny_course_dir)]
+        app,
+        [
+            "search",
+            "average of past gradients",
+            "--json",
+            "--k",
+            "2",
+            "--curriculum",
+            str(tiny_course_dir),
+        ],
     )
     hits = json.loads(result.output)
     assert hits[0]["id"] == "advanced#momentum"
@@ -127,10 +138,13 @@ def test_search_json_reads_one_query_per_line_from_stdin(
 ) -> None:
     monkeypatch.setenv("TUTORBOT_DATA_DIR", str(tmp_path / "data"))
     result = CliRunner().invoke(
-        app, ["search", "--json", "--curriculum", str(tiny_course_dir)],
+        app,
+        ["search", "--json", "--curriculum", str(tiny_course_dir)],
         input="average of past gradients\nlearning rate schedule\nnothing-matches-this\n",
     )
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [batch[0]["id"] if batch else None for batch in lines] == [
-        "advanced#momentum", "basics#learning-rate-schedules", None
+        "advanced#momentum",
+        "basics#learning-rate-schedules",
+        None,
     ]

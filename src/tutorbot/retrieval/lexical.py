@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
+from typing import NamedTuple
 
 import bm25s
 import numpy as np
@@ -21,10 +22,11 @@ from tutorbot.retrieval.chunking import Chunk
 
 K1 = 1.2
 B = 0.75
+_POSTINGS_CACHE = 4096  # terms whose chunk sets stay cached for coverage
+_CANDIDATES = 4  # chunks looked at per wanted section, so merging chunks still fills k
 
 
-@dataclass(frozen=True, slots=True)
-class ScoredChunk:
+class ScoredChunk(NamedTuple):
     """A chunk and its score for one query, plus how much of the query it contains."""
 
     chunk: Chunk
@@ -44,9 +46,13 @@ class LexicalIndex:
         self._indptr: npt.NDArray[np.int64] = np.asarray(csc["indptr"])
         self._indices: npt.NDArray[np.int32] = np.asarray(csc["indices"])
         n = len(chunks)
+        section_numbers: dict[str, int] = {}
+        self._section_of = [section_numbers.setdefault(c.id, len(section_numbers)) for c in chunks]
         df = np.diff(self._indptr)
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._postings_cache: dict[int, frozenset[int]] = {}
 
     @classmethod
     def build(cls, chunks: list[Chunk], analyzer: Analyzer) -> LexicalIndex:
@@ -59,40 +65,71 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """The ``k`` best chunks, best first; chunks with no query term are never returned."""
+    def search(self, query: str, k: int, *, per_section: bool = True) -> list[ScoredChunk]:
+        """The ``k`` best chunks, best first, by default only the best chunk of a section.
+
+        Chunks with no query term are never returned.
+        """
         terms = list(dict.fromkeys(self._analyzer.terms(query)))
         ids = [self._vocab[t] for t in terms if t in self._vocab]
         if not ids or not self.chunks:
             return []
         scores = self._bm25.get_scores(ids)
-        k = min(k, len(self.chunks))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        wanted = min(len(scores), k * _CANDIDATES if per_section else k)
+        if wanted < len(scores):
+            top = np.argpartition(-scores, wanted - 1)[:wanted]
+        else:
+            top = np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
-        weights = [
-            self._idf[self._vocab[t]] if t in self._vocab else self._unseen_idf for t in terms
-        ]
-        total = float(sum(weights))
+        picked: list[int] = []
+        picked_scores: list[float] = []
+        sections: set[int] = set()
+        for doc, score in zip(top.tolist(), scores[top].tolist(), strict=True):
+            if score <= 0 or len(picked) == k:
+                break
+            if per_section:
+                section = self._section_of[doc]
+                if section in sections:
+                    continue
+                sections.add(section)
+            picked.append(doc)
+            picked_scores.append(score)
+        coverage = self._coverage(picked, terms)
         return [
-            ScoredChunk(
-                self.chunks[i], float(scores[i]), self._coverage(int(i), terms, weights, total)
-            )
-            for i in top
-            if scores[i] > 0
+            ScoredChunk(self.chunks[i], s, c)
+            for i, s, c in zip(picked, picked_scores, coverage, strict=True)
         ]
 
-    def _coverage(self, doc: int, terms: list[str], weights: list[float], total: float) -> float:
-        """IDF-weighted share of the query's terms that occur in chunk ``doc``."""
-        found = 0.0
-        for term, weight in zip(terms, weights, strict=True):
+    def _coverage(self, docs: list[int], terms: list[str]) -> list[float]:
+        """Per doc, the IDF-weighted share of the query's terms it contains.
+
+        A term the course never uses weighs the most (it is maximally rare), so a question
+        about sourdough scores low even if "bread" happened to appear somewhere.
+        """
+        found = [0.0] * len(docs)
+        total = 0.0
+        for term in terms:
             term_id = self._vocab.get(term)
             if term_id is None:
+                total += self._unseen_idf
                 continue
-            docs = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
-            at = int(np.searchsorted(docs, doc))
-            if at < len(docs) and docs[at] == doc:
-                found += weight
-        return found / total if total else 0.0
+            weight = self._idf_list[term_id]
+            total += weight
+            containing = self._chunks_with(term_id)
+            for n, doc in enumerate(docs):
+                if doc in containing:
+                    found[n] += weight
+        return [f / total for f in found] if total else found
+
+    def _chunks_with(self, term_id: int) -> frozenset[int]:
+        """Chunks containing a term, cached: queries reuse a small working set of terms."""
+        cached = self._postings_cache.get(term_id)
+        if cached is None:
+            if len(self._postings_cache) >= _POSTINGS_CACHE:
+                self._postings_cache.clear()
+            start, end = self._indptr[term_id], self._indptr[term_id + 1]
+            cached = self._postings_cache[term_id] = frozenset(self._indices[start:end].tolist())
+        return cached
 
     def save(self, folder: Path) -> None:
         """Write the index and its chunks to ``folder``."""

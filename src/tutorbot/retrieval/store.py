@@ -16,21 +16,21 @@ from pathlib import Path
 
 from tutorbot.curriculum.models import Course
 from tutorbot.retrieval import lexical
-from tutorbot.retrieval.analyzer import Analyzer
+from tutorbot.retrieval.analyzer import Analyzer, course_analyzer
 from tutorbot.retrieval.chunking import chunk_course
 from tutorbot.retrieval.lexical import LexicalIndex
 from tutorbot.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
-FORMAT = "1"
+FORMAT = "2"
 
 
-def index_key(course: Course, counter: TokenCounter, cap: int) -> str:
+def index_key(course: Course, counter: TokenCounter, cap: int, analyzer: Analyzer) -> str:
     """Identity of the index a course would get with these settings."""
     parts = [
         FORMAT,
         course.content_hash,
-        Analyzer.version,
+        analyzer.key,
         counter.name,
         str(cap),
         str(lexical.K1),
@@ -39,26 +39,30 @@ def index_key(course: Course, counter: TokenCounter, cap: int) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
-def build_index(course: Course, counter: TokenCounter, cap: int) -> LexicalIndex:
+def build_index(
+    course: Course, counter: TokenCounter, cap: int, analyzer: Analyzer | None = None
+) -> LexicalIndex:
     """Chunk and index ``course`` in memory."""
-    return LexicalIndex.build(chunk_course(course, counter, cap), Analyzer())
+    analyzer = analyzer or course_analyzer(course.root)
+    return LexicalIndex.build(chunk_course(course, counter, cap), analyzer)
 
 
 def load_or_build_index(
     course: Course, counter: TokenCounter, cap: int, folder: Path | None
 ) -> LexicalIndex:
     """The persisted index for this course version, built and saved if missing."""
+    analyzer = course_analyzer(course.root)
     if folder is None:
-        return build_index(course, counter, cap)
-    target = folder / f"{course.id}-{index_key(course, counter, cap)}"
+        return build_index(course, counter, cap, analyzer)
+    target = folder / f"{course.id}-{index_key(course, counter, cap, analyzer)}"
     if (target / "chunks.json").is_file():
         try:
-            return LexicalIndex.load(target, Analyzer())
+            return LexicalIndex.load(target, analyzer)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("search index at %s is unreadable (%s); rebuilding", target, exc)
             shutil.rmtree(target, ignore_errors=True)
     started = time.perf_counter()
-    index = build_index(course, counter, cap)
+    index = build_index(course, counter, cap, analyzer)
     folder.mkdir(parents=True, exist_ok=True)
     # Write aside then rename, so a crash or a second process never sees half an index.
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=folder))
