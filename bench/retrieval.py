@@ -200,15 +200,17 @@ def compare(label: str, course: Course, sets: dict[str, QuestionSet]) -> None:
         print(f"tutorbot vs bm25s+stemmer: {ours.qps / fastest.qps:.2f}x the queries per second")
 
 
-def ablations(course: Course, questions: list[tuple[str, str]]) -> None:
+def ablations(
+    course: Course, questions: list[tuple[str, str]], judged: dict[str, set[str]]
+) -> None:
     """What each choice adds: chunk size, headings, quiz prompts, synonyms."""
     parents = {s.id: s.parent_id for s in course.sections if s.parent_id}
     counter = token_counter()
     analyzer = course_analyzer(course.root)
-    print("\n## Ablations on the bundled course, written set (recall@5 / MRR@10)")
+    print("\n## Ablations on the bundled course, written set, pooled (recall@5 / MRR@10)")
     for cap in (150, 250, 350, 500, 800):
         chunks = chunk_course(course, counter, cap)
-        r, m = score(tutorbot_system(chunks, analyzer), questions, parents)
+        r, m = score(tutorbot_system(chunks, analyzer), questions, parents, judged)
         print(f"chunk cap {cap:4} tokens ({len(chunks):4} chunks):  {r:.3f} / {m:.3f}")
     base = chunk_course(course, counter, CAP)
     variants = {
@@ -216,11 +218,10 @@ def ablations(course: Course, questions: list[tuple[str, str]]) -> None:
             [replace(c, title="", breadcrumb=()) for c in base],
             analyzer,
         ),
-        "without quiz prompts in the index": ([replace(c, asked="") for c in base], analyzer),
         "without synonyms": (base, Analyzer()),
     }
     for name, (chunks, variant) in variants.items():
-        r, m = score(tutorbot_system(chunks, variant), questions, parents)
+        r, m = score(tutorbot_system(chunks, variant), questions, parents, judged)
         print(f"{name:36} {r:.3f} / {m:.3f}")
 
 
@@ -336,7 +337,7 @@ def main() -> None:
             ),
         },
     )
-    ablations(course, questions)
+    ablations(course, questions, load_judgments("written"))
     calibration(course, questions + heldout)
     if SHARED.is_dir() and (QUESTIONS / "ai-for-beginners.yaml").is_file():
         shared = load_course_or_raise(SHARED)

@@ -66,10 +66,11 @@ class Analyzer:
 
     Synonym groups are collapsed to one term on both sides (Solr's ``expand=false``), so
     "recap", "tl;dr" and "summary" are one term with one IDF, and a query is not
-    outweighted by the number of synonyms one of its words happens to have.
+    outweighted by the number of synonyms one of its words happens to have. A matched
+    phrase ("large language model") adds the group's term and keeps its own words.
     """
 
-    version = "en-snowball-5"
+    version = "en-snowball-6"
 
     def __init__(self, synonyms: Iterable[Iterable[str]] = ()) -> None:
         self._stemmer = Stemmer.Stemmer("english")
@@ -117,6 +118,8 @@ class Analyzer:
             for phrase, canonical in self._phrases.get(stems[i], ()):
                 if tuple(stems[i : i + len(phrase)]) == phrase:
                     out.append(canonical)
+                    if len(phrase) > 1:  # keep a phrase's own words: "network" still matches
+                        out.extend(p for p in phrase if p != canonical)
                     i += len(phrase)
                     break
             else:

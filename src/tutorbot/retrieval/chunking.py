@@ -27,7 +27,6 @@ class Chunk:
     text: str
     part: int = 0
     breadcrumb: tuple[str, ...] = ()
-    asked: str = ""
 
     @property
     def heading(self) -> str:
@@ -36,11 +35,9 @@ class Chunk:
 
     @property
     def index_text(self) -> str:
-        """What the lexical index sees: the text, its headings (twice: they name the topic),
-        and ``asked``, the prompts of quiz questions citing the section, which put the
-        section in learner-style words. Answers are never indexed."""
-        crumbs = " ".join(self.breadcrumb)
-        return f"{self.title}\n{crumbs}\n{self.title}\n{self.text}\n{self.asked}"
+        """What the lexical index sees: the text and its headings, the section title twice
+        because headings name the topic in few words (bench/retrieval.py ablations)."""
+        return f"{self.title}\n{' '.join(self.breadcrumb)}\n{self.title}\n{self.text}"
 
 
 def _pieces(text: str, counter: TokenCounter, cap: int) -> Iterator[str]:
@@ -69,7 +66,7 @@ def _split_to_fit(text: str, counter: TokenCounter, cap: int, level: int) -> Ite
 
 
 def chunk_section(
-    section: Section, unit_title: str, counter: TokenCounter, cap: int, asked: str = ""
+    section: Section, unit_title: str, counter: TokenCounter, cap: int
 ) -> list[Chunk]:
     """Greedy packing of whole pieces into chunks of at most ``cap`` tokens."""
     chunks: list[Chunk] = []
@@ -109,16 +106,10 @@ def chunk_section(
 
 def chunk_course(course: Course, counter: TokenCounter, cap: int) -> list[Chunk]:
     """Every non-empty section of the course, chunked, in course order."""
-    asked: dict[str, list[str]] = {}
-    for question in [q for u in course.units for q in u.questions] + list(course.final_questions):
-        if question.section:
-            asked.setdefault(question.section, []).append(question.prompt)
     return [
         chunk
         for unit in course.units
         for section in unit.sections
         if section.text.strip()
-        for chunk in chunk_section(
-            section, unit.title, counter, cap, "\n".join(asked.get(section.id, []))
-        )
+        for chunk in chunk_section(section, unit.title, counter, cap)
     ]

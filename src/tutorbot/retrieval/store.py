@@ -22,7 +22,7 @@ from tutorbot.retrieval.lexical import LexicalIndex
 from tutorbot.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
-FORMAT = "2"
+FORMAT = "3"
 
 
 def index_key(course: Course, counter: TokenCounter, cap: int, analyzer: Analyzer) -> str:
