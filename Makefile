@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The Discord bot when DISCORD_TOKEN is set (issue 4); until then, and without a token,
-# an interactive search over the bundled course in the terminal.
+# The tutor on the bundled course in the terminal (SQLite file under data/, no keys needed).
+# The Discord bot takes over here once it exists and DISCORD_TOKEN is set.
 run: install
-	$(VENV)/bin/tutorbot search
+	$(VENV)/bin/tutorbot chat
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
@@ -30,6 +30,8 @@ test: lint
 bench: install
 	$(PY) bench/retrieval.py
 	$(PY) bench/token_estimate.py
+	$(PY) bench/quiz_load.py
+	$(PY) bench/prompt_size.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,8 @@ import pytest
 from tutorbot.curriculum import Course, load_course_or_raise
 from tutorbot.settings import bundled_curriculum
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 COURSE_YAML = """\
 id: tiny
 title: Tiny Course

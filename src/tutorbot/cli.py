@@ -7,9 +7,12 @@ calls the core and renders. ``TutorError`` messages are shown as they are; exit 
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import json
 import logging
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,15 +20,20 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tutorbot.app import open_tutor
+from tutorbot.console import ConsoleTutor
 from tutorbot.curriculum import load_course, load_course_or_raise
 from tutorbot.errors import TutorError
 from tutorbot.retrieval import Retriever, SearchResult, load_or_build_index
 from tutorbot.settings import Settings, load_settings
+from tutorbot.storage.cli import db_app
 from tutorbot.tokens import token_counter
+from tutorbot.tutor import Answer, LearnerRef, ask
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 curriculum_app = typer.Typer(no_args_is_help=True, help="Check and inspect a course.")
 app.add_typer(curriculum_app, name="curriculum")
+app.add_typer(db_app, name="db", help="Database schema: upgrade, current revision.")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
@@ -133,6 +141,67 @@ def _interactive(retriever: Retriever, k: int) -> None:
             _render(retriever.search(line, k))
         except TutorError as exc:
             err.print(f"[red]{escape(exc.user_message)}[/red]")
+
+
+LOCAL_LEARNER_ID = 0  # the console's learner; Discord ids are never 0
+
+
+def _local_learner() -> LearnerRef:
+    return LearnerRef(LOCAL_LEARNER_ID, getpass.getuser() or "learner")
+
+
+async def _stdin_lines() -> AsyncIterator[str]:
+    interactive = sys.stdin.isatty()
+    while True:
+        line = await asyncio.to_thread(_read_line, "you> " if interactive else None)
+        if line is None:
+            return
+        yield line
+
+
+def _read_line(prompt: str | None) -> str | None:
+    try:
+        return input(prompt) if prompt is not None else (sys.stdin.readline() or None)
+    except EOFError:
+        return None
+
+
+@app.command()
+def chat(curriculum: CurriculumOption = None) -> None:
+    """Talk with the tutor in the terminal (same commands as the Discord bot)."""
+
+    async def run() -> None:
+        async with open_tutor(_settings(curriculum)) as deps:
+            mode = (
+                "model: " + deps.settings.model
+                if deps.llm
+                else "offline: answers come from the course text"
+            )
+            out.print(f"[dim]{escape(mode)}[/dim]")
+            await ConsoleTutor(deps, _local_learner(), out).run(_stdin_lines())
+
+    asyncio.run(run())
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="A question about the course.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    curriculum: CurriculumOption = None,
+) -> None:
+    """Ask one question; --json prints {answer, citations, in_course, mode}."""
+
+    async def run() -> Answer:
+        async with open_tutor(_settings(curriculum)) as deps:
+            return await ask(question, learner=_local_learner(), deps=deps)
+
+    answer = asyncio.run(run())
+    if as_json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False))
+        return
+    out.print(escape(answer.text))
+    for citation in answer.citations:
+        out.print(f"[dim]  {escape(citation.title)} [{citation.id}][/dim]")
 
 
 def main() -> None:

@@ -53,6 +53,31 @@ class Settings(BaseSettings):
     tokenizer: str = Field(
         default="o200k_base", description="tiktoken encoding when the model is unknown to it."
     )
+    context_window: int = Field(
+        default=16_000, ge=1024, description="Tokens the model accepts (prompt + reply)."
+    )
+    max_reply_tokens: int = Field(default=800, ge=16, description="Room kept for the reply.")
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per model request.")
+    llm_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx/timeouts.")
+    price_input_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M prompt tokens (default: known models)."
+    )
+    price_output_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M reply tokens (default: known models)."
+    )
+    quota_max: int = Field(default=10, ge=1, description="LLM questions a learner can bank.")
+    quota_refill_seconds: int = Field(default=180, ge=1, description="One question back every.")
+    max_answer_chars: int = Field(default=2000, ge=100, description="Longest accepted answer.")
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an endpoint or key is set; otherwise the tutor runs offline."""
+        return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'tutorbot.db'}"
 
     @property
     def index_dir(self) -> Path:

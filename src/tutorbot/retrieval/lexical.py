@@ -47,6 +47,10 @@ class LexicalIndex:
         self._indices: npt.NDArray[np.int32] = np.asarray(csc["indices"])
         n = len(chunks)
         section_numbers: dict[str, int] = {}
+        units = np.array([c.unit for c in chunks])
+        self._unit_masks = {
+            u: (units == u).astype(np.float32) for u in dict.fromkeys(units.tolist())
+        }
         self._section_of = [section_numbers.setdefault(c.id, len(section_numbers)) for c in chunks]
         df = np.diff(self._indptr)
         self._idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -65,16 +69,21 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def search(self, query: str, k: int, *, per_section: bool = True) -> list[ScoredChunk]:
+    def search(
+        self, query: str, k: int, *, per_section: bool = True, unit: str | None = None
+    ) -> list[ScoredChunk]:
         """The ``k`` best chunks, best first, by default only the best chunk of a section.
 
-        Chunks with no query term are never returned.
+        ``unit`` keeps only that unit's chunks. Chunks with no query term are never returned.
         """
         terms = list(dict.fromkeys(self._analyzer.terms(query)))
         ids = [self._vocab[t] for t in terms if t in self._vocab]
         if not ids or not self.chunks:
             return []
         scores = self._bm25.get_scores(ids)
+        if unit is not None:
+            mask = self._unit_masks.get(unit)
+            scores = scores * mask if mask is not None else np.zeros_like(scores)
         wanted = min(len(scores), k * _CANDIDATES if per_section else k)
         if wanted < len(scores):
             top = np.argpartition(-scores, wanted - 1)[:wanted]

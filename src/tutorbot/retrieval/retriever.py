@@ -130,8 +130,11 @@ class Retriever:
         """Every indexed chunk."""
         return self.lexical.chunks
 
-    def search(self, query: str, k: int = 5) -> SearchResult:
-        """Up to ``k`` hits (one per section), best first, with the coverage signal."""
+    def search(self, query: str, k: int = 5, *, unit: str | None = None) -> SearchResult:
+        """Up to ``k`` hits (one per section), best first, with the coverage signal.
+
+        ``unit`` restricts the search to one unit (explaining a topic within a unit).
+        """
         query = " ".join(query.split())
         if not query:
             raise BadQueryError("Type a question or some words to search for.")
@@ -140,15 +143,17 @@ class Retriever:
                 f"That is {len(query)} characters; please keep it under {MAX_QUERY_CHARS}."
             )
         if self.dense is None:
-            found = self.lexical.search(query, k)
+            found = self.lexical.search(query, k, unit=unit)
             hits = [Hit.from_chunk(item) for item in found]
             coverage = max((item.coverage for item in found), default=0.0)
             return SearchResult(query, hits, round(coverage, 3), self.threshold)
-        lexical = self.lexical.search(query, k * _CANDIDATES, per_section=False)
+        lexical = self.lexical.search(query, k * _CANDIDATES, per_section=False, unit=unit)
         fused = reciprocal_rank_fusion([lexical, self.dense.search(query, k * _CANDIDATES)])
         seen: set[str] = set()
         hits = []
         for item, score in fused:
+            if unit is not None and item.chunk.unit != unit:
+                continue
             if item.chunk.id not in seen and len(hits) < k:
                 seen.add(item.chunk.id)
                 hits.append(Hit.from_chunk(item, score))

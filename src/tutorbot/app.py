@@ -1,0 +1,39 @@
+"""Start-up: build every shared resource once from settings, and close them at the end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tutorbot.curriculum import load_course_or_raise
+from tutorbot.llm import PromptLibrary, build_gateway, default_prompts_dir
+from tutorbot.retrieval import Retriever, load_or_build_index
+from tutorbot.settings import Settings
+from tutorbot.storage import Database
+from tutorbot.tokens import token_counter
+from tutorbot.tutor import TutorDeps
+from tutorbot.tutor.ledger import DatabaseUsageSink
+from tutorbot.tutor.writer import DatabaseWriter
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
+    """Course, index, database (migrated to head), model gateway; closed on exit."""
+    course = load_course_or_raise(settings.curriculum)
+    counter = token_counter(settings.model, settings.tokenizer)
+    index = load_or_build_index(course, counter, settings.chunk_tokens, settings.index_dir)
+    db = await Database.connect(settings.effective_database_url)
+    writer = DatabaseWriter.for_database(db)
+    llm = build_gateway(
+        settings, PromptLibrary(default_prompts_dir()), counter, DatabaseUsageSink(writer)
+    )
+    if llm is None:
+        log.info("no model endpoint configured: the tutor answers offline from the course")
+    deps = TutorDeps(settings, course, Retriever(index), db, writer, llm, counter)
+    try:
+        yield deps
+    finally:
+        await deps.aclose()

@@ -1,0 +1,40 @@
+"""Storage: the ORM tables, the async engine and session factory, and schema migrations."""
+
+from __future__ import annotations
+
+from tutorbot.storage.engine import Database, create_engine
+from tutorbot.storage.migrate import SchemaError, current_revision, upgrade
+from tutorbot.storage.models import (
+    Base,
+    ConversationTurn,
+    GuildSettings,
+    Learner,
+    LearningEvent,
+    LlmUsage,
+    QuizAttempt,
+    QuizSession,
+    QuotaState,
+    UnitProgress,
+    UTCDateTime,
+    utcnow,
+)
+
+__all__ = [
+    "Base",
+    "ConversationTurn",
+    "Database",
+    "GuildSettings",
+    "Learner",
+    "LearningEvent",
+    "LlmUsage",
+    "QuizAttempt",
+    "QuizSession",
+    "QuotaState",
+    "SchemaError",
+    "UTCDateTime",
+    "UnitProgress",
+    "create_engine",
+    "current_revision",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,193 @@
+"""Ask and explain: answers grounded in retrieved course passages, with checked citations.
+
+Flow: retrieve; if the course does not cover the question, say so (no model call, no
+quota spent); without a model, answer from the passages themselves (labelled offline);
+otherwise spend one quota heart, fit the passages into the prompt budget, and keep only
+citations of passages the model was actually given. A model outage falls back to the
+offline answer and refunds the heart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tutorbot.errors import TutorError
+from tutorbot.llm import ContextFit, LlmError
+from tutorbot.retrieval import Hit, SearchResult
+from tutorbot.tutor import quota
+from tutorbot.tutor.deps import LearnerRef, TutorDeps
+from tutorbot.tutor.quiz import find_unit
+from tutorbot.tutor.records import learner_id, record_event
+from tutorbot.tutor.results import Answer, Citation
+
+LEVELS = ("beginner", "intermediate", "advanced")
+_CITATION = re.compile(r"\[([a-z0-9][a-z0-9-]*#[a-z0-9][\w-]*)\]")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+OFFLINE_PASSAGES = 3
+
+
+def checked_citations(text: str, given: Sequence[Hit]) -> tuple[str, list[Citation]]:
+    """Citations in ``text`` that name a passage the model was given; others are removed."""
+    allowed = {h.id: h for h in given}
+    cited: dict[str, Citation] = {}
+
+    def keep(match: re.Match[str]) -> str:
+        hit = allowed.get(match.group(1))
+        if hit is None:
+            return ""
+        cited.setdefault(hit.id, Citation(hit.id, hit.unit, hit.title))
+        return match.group(0)
+
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _CITATION.sub(keep, text))
+    return cleaned.strip(), list(cited.values())
+
+
+def gist(text: str, sentences: int = 2) -> str:
+    """The first sentences of a passage's prose (code, tables and images skipped)."""
+    plain = " ".join(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith(("```", "|", "!"))
+    )
+    return " ".join(_SENTENCES.split(plain)[:sentences])
+
+
+def offline_answer(result: SearchResult, *, note: str | None = None) -> Answer:
+    """The best passages themselves, cited: what the tutor says without a model."""
+    hits = result.hits[:OFFLINE_PASSAGES]
+    text = "\n\n".join(f"{h.title}: {gist(h.text)} [{h.id}]" for h in hits)
+    return Answer(text, [Citation(h.id, h.unit, h.title) for h in hits], True, "offline", note=note)
+
+
+def not_in_course(result: SearchResult, deps: TutorDeps) -> Answer:
+    """The honest answer when retrieval says the course does not cover the question."""
+    titles = [u.title for uid in result.nearest_units() if (u := deps.course.unit(uid))]
+    text = "The course does not cover that, so I won't guess."
+    if titles:
+        text += " The closest units are: " + ", ".join(titles) + "."
+    return Answer(text, [], False, "offline", suggestions=result.nearest_units())
+
+
+def _passages(hits: Sequence[Hit]) -> list[dict[str, str]]:
+    return [{"id": h.id, "title": h.title, "text": h.text} for h in hits]
+
+
+async def _answer_with_model(
+    template: str,
+    result: SearchResult,
+    context: dict[str, Any],
+    *,
+    learner: LearnerRef,
+    deps: TutorDeps,
+    verb: str,
+    object_id: str,
+) -> Answer:
+    """Spend a heart, call the model, check citations; offline fallback on any LLM failure."""
+    settings = deps.settings
+    now = deps.clock()
+    lid = await learner_id(deps, learner)
+    if deps.llm is not None:
+        await deps.writer.run(
+            lambda db: quota.spend(
+                db,
+                lid,
+                capacity=settings.quota_max,
+                refill_seconds=settings.quota_refill_seconds,
+                now=now,
+            )
+        )
+    answer: Answer
+    if deps.llm is None:
+        answer = offline_answer(result)
+    else:
+        try:
+            fitted: ContextFit[Hit, object] = deps.llm.fit_context(
+                template, passages=result.hits, **context
+            )
+            completion = await deps.llm.complete(
+                template,
+                learner_id=lid,
+                guild_id=learner.guild_id,
+                passages=_passages(fitted.passages),
+                **context,
+            )
+            text, citations = checked_citations(completion.text, fitted.passages)
+            if not citations:  # the answer still rests on what the model was given
+                citations = [Citation(h.id, h.unit, h.title) for h in fitted.passages[:2]]
+            answer = Answer(text, citations, True, "llm")
+        except LlmError as exc:
+            note = f"The model is unavailable ({exc.user_message}); answering from the course."
+            answer = offline_answer(result, note=note)
+            await deps.writer.run(
+                lambda db: quota.refund(
+                    db,
+                    lid,
+                    capacity=settings.quota_max,
+                    refill_seconds=settings.quota_refill_seconds,
+                    now=now,
+                )
+            )
+    await record_event(
+        deps,
+        lid,
+        verb,
+        object_id,
+        now,
+        guild_id=learner.guild_id,
+        mode=answer.mode,
+        citations=[c.id for c in answer.citations],
+    )
+    return answer
+
+
+async def ask(question: str, *, learner: LearnerRef, deps: TutorDeps) -> Answer:
+    """Answer a question from the course, citing the sections used."""
+    result = deps.retriever.search(question, deps.settings.search_k)
+    if not result.covers_question:
+        answer = not_in_course(result, deps)
+        now = deps.clock()
+        lid = await learner_id(deps, learner)
+        await record_event(
+            deps,
+            lid,
+            "asked",
+            f"{deps.course.id}/question",
+            now,
+            guild_id=learner.guild_id,
+            in_course=False,
+        )
+        return answer
+    return await _answer_with_model(
+        "ask",
+        result,
+        {"question": question},
+        learner=learner,
+        deps=deps,
+        verb="asked",
+        object_id=f"{deps.course.id}/question",
+    )
+
+
+async def explain(
+    topic: str, *, unit_id: str | None, level: str, learner: LearnerRef, deps: TutorDeps
+) -> Answer:
+    """Explain a topic at a level, from the passages of one unit or the whole course."""
+    if level not in LEVELS:
+        raise TutorError(f"Level must be one of: {', '.join(LEVELS)}.")
+    if unit_id is not None:
+        find_unit(deps, unit_id)
+    result = deps.retriever.search(topic, deps.settings.search_k, unit=unit_id)
+    if not result.covers_question:
+        return not_in_course(deps.retriever.search(topic, deps.settings.search_k), deps)
+    object_id = f"{deps.course.id}/{unit_id or 'course'}/explain"
+    return await _answer_with_model(
+        "explain",
+        result,
+        {"topic": topic, "level": level},
+        learner=learner,
+        deps=deps,
+        verb="experienced",
+        object_id=object_id,
+    )

@@ -1,0 +1,218 @@
+"""Quiz sessions over authored questions: start, show, answer, finish.
+
+All state is in the database (``quiz_sessions``): a restart between two answers loses
+nothing, and any process can continue a session by its id. Grading happens before the
+write transaction, so a slow model never holds a database lock; the write then advances the
+session only if nobody else answered the same question meanwhile (a double click).
+"""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+
+from tutorbot.curriculum.models import MultipleChoiceQuestion, TrueFalseQuestion, Unit
+from tutorbot.errors import TutorError, UnknownUnitError
+from tutorbot.storage.models import (
+    Learner,
+    QuizSession,
+    UnitProgress,
+)
+from tutorbot.tutor.deps import LearnerRef, TutorDeps
+from tutorbot.tutor.grading import AnyQuestion, BadAnswerError, grade
+from tutorbot.tutor.recorder import AnswerWrite, StartWrite
+from tutorbot.tutor.records import learner_id
+from tutorbot.tutor.results import Citation, Grade, QuestionView, QuizStep
+
+DEFAULT_COUNT = 5
+
+
+class QuizNotFoundError(TutorError):
+    """No active quiz with that id belongs to this learner."""
+
+
+def find_unit(deps: TutorDeps, unit_id: str) -> Unit:
+    """The unit, or a clear error naming the units there are."""
+    unit = deps.course.unit(unit_id)
+    if unit is None:
+        raise UnknownUnitError(unit_id, [u.id for u in deps.course.units])
+    return unit
+
+
+def question_at(deps: TutorDeps, session: QuizSession, position: int) -> AnyQuestion | None:
+    unit = deps.course.unit(session.unit_id)
+    wanted = session.question_ids[position] if position < len(session.question_ids) else None
+    return next((q for q in unit.questions if q.id == wanted), None) if unit else None
+
+
+def view(deps: TutorDeps, session: QuizSession) -> QuestionView:
+    """The current question without its answer."""
+    question = question_at(deps, session, session.position)
+    if question is None:
+        raise QuizNotFoundError("This quiz's questions are no longer in the course.")
+    choices: list[str] = []
+    if isinstance(question, MultipleChoiceQuestion):
+        choices = [c.text for c in question.choices]
+    elif isinstance(question, TrueFalseQuestion):
+        choices = ["True", "False"]
+    return QuestionView(
+        session.id,
+        question.id,
+        session.position + 1,
+        len(session.question_ids),
+        question.type,
+        question.prompt,
+        choices,
+        session.hints_used,
+    )
+
+
+async def start_quiz(
+    unit_id: str | None, *, learner: LearnerRef, deps: TutorDeps, count: int = DEFAULT_COUNT
+) -> QuestionView:
+    """Open a quiz on a unit (default: the first unit not yet completed)."""
+    lid = await learner_id(deps, learner)
+    unit = find_unit(deps, unit_id) if unit_id is not None else None
+    if unit is None:
+        async with deps.db.session() as db:
+            done = set(
+                await db.scalars(
+                    select(UnitProgress.unit_id).where(
+                        UnitProgress.learner_id == lid,
+                        UnitProgress.course_id == deps.course.id,
+                        UnitProgress.status == "completed",
+                    )
+                )
+            )
+        unit = next(
+            (u for u in deps.course.units if u.id not in done and u.questions), deps.course.units[0]
+        )
+    if not unit.questions:
+        raise TutorError(f"Unit '{unit.id}' has no quiz questions yet.")
+    candidates = [q.id for q in unit.questions]
+    random.shuffle(candidates)
+    now = deps.clock()
+    started = await deps.recorder.start(
+        StartWrite(lid, learner.guild_id, deps.course.id, unit.id, candidates, count, now)
+    )
+    session = QuizSession(
+        id=started.session_id,
+        learner_id=lid,
+        course_id=deps.course.id,
+        unit_id=unit.id,
+        question_ids=started.question_ids,
+        position=0,
+        hints_used=0,
+        status="active",
+        created_at=now,
+    )
+    deps.quizzes[session.id] = (learner.discord_id, session)
+    return view(deps, session)
+
+
+async def active_session(deps: TutorDeps, learner: LearnerRef, session_id: int) -> QuizSession:
+    """The learner's own active quiz session, or a clear error.
+
+    Sessions this process opened or answered are served from memory; the database stays
+    the truth (a restart reads it again, and a stale copy is refused at write time).
+    """
+    cached = deps.quizzes.get(session_id)
+    if cached is None:
+        async with deps.db.session() as db:
+            row = (
+                await db.execute(
+                    select(QuizSession, Learner.discord_id)
+                    .join(Learner)
+                    .where(QuizSession.id == session_id)
+                )
+            ).first()
+        cached = (row[1], row[0]) if row is not None else None
+        if cached is not None:
+            deps.quizzes[session_id] = cached
+    if cached is None or cached[0] != learner.discord_id:
+        raise QuizNotFoundError("That quiz does not exist or is not yours. Start one with /quiz.")
+    session = cached[1]
+    if session.status != "active":
+        raise QuizNotFoundError("That quiz is finished. Start a new one with /quiz.")
+    return session
+
+
+async def current_question(
+    session_id: int, *, learner: LearnerRef, deps: TutorDeps
+) -> QuestionView:
+    """The question a session is waiting on (after a restart, say)."""
+    return view(deps, await active_session(deps, learner, session_id))
+
+
+def _citations(deps: TutorDeps, question: AnyQuestion) -> list[Citation]:
+    if not question.section:
+        return []
+    unit_id, _, slug = question.section.partition("#")
+    unit = deps.course.unit(unit_id)
+    section = unit.section(slug) if unit else None
+    return [Citation(question.section, unit_id, section.title)] if section else []
+
+
+async def answer_question(
+    session_id: int, answer: str, *, learner: LearnerRef, deps: TutorDeps
+) -> QuizStep:
+    """Grade the answer to the current question, record it, and move on."""
+    answer = answer.strip()
+    if not answer:
+        raise BadAnswerError("Type an answer first.")
+    if len(answer) > deps.settings.max_answer_chars:
+        raise BadAnswerError(
+            f"Please keep answers under {deps.settings.max_answer_chars} "
+            f"characters (yours has {len(answer)})."
+        )
+    session = await active_session(deps, learner, session_id)
+    position = session.position
+    question = question_at(deps, session, position)
+    if question is None:
+        raise QuizNotFoundError("This quiz's questions are no longer in the course.")
+    graded = await grade(
+        question, answer, deps.llm, learner_id=session.learner_id, guild_id=learner.guild_id
+    )
+    recorded = await deps.recorder.record(
+        AnswerWrite(
+            session_id=session.id,
+            position=position,
+            total=len(session.question_ids),
+            learner_id=session.learner_id,
+            guild_id=learner.guild_id,
+            course_id=session.course_id,
+            unit_id=session.unit_id,
+            question_id=question.id,
+            answer=answer,
+            score=graded.score,
+            correct=graded.correct,
+            feedback=graded.feedback,
+            grader=graded.grader,
+            prompt_hash=graded.prompt_hash,
+            hints_used=session.hints_used,
+            at=deps.clock(),
+        )
+    )
+    if not recorded.accepted:
+        deps.quizzes.pop(session.id, None)  # another process moved it on: re-read next time
+        raise TutorError("That question was already answered; use /quiz to see where you are.")
+    result = Grade(
+        question.id,
+        graded.score,
+        graded.correct,
+        graded.feedback,
+        question.explanation or "",
+        graded.grader,
+        _citations(deps, question),
+        "llm" if graded.grader.startswith("llm") else "offline",
+    )
+    total = len(session.question_ids)
+    next_view = None
+    session.position, session.hints_used = position + 1, 0
+    if recorded.finished:
+        session.status, session.score = "finished", recorded.quiz_score
+        deps.quizzes.pop(session.id, None)
+    else:
+        next_view = view(deps, session)
+    return QuizStep(result, next_view, recorded.finished, recorded.quiz_score, position + 1, total)
