@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ import openai
 import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
+from tests.storage.conftest import BACKENDS, PG_URL_VAR, fresh_postgres_database
 from tutorbot.curriculum import Course
 from tutorbot.llm import LlmGateway, PromptLibrary, default_prompts_dir
 from tutorbot.retrieval import Retriever, build_index
@@ -45,17 +47,29 @@ def retriever(bundled_course: Course) -> Retriever:
 MakeTutor = Callable[..., Awaitable[TutorDeps]]
 
 
+@pytest.fixture(params=BACKENDS)
+async def tutor_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A SQLite file, and a fresh PostgreSQL database when TUTORBOT_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'tutorbot.db'}"
+        return
+    async with fresh_postgres_database(os.environ[PG_URL_VAR]) as url:
+        yield url
+
+
 @pytest.fixture
 async def make_tutor(
-    tmp_path: Path, bundled_course: Course, retriever: Retriever
+    tmp_path: Path, bundled_course: Course, retriever: Retriever, tutor_database_url: str
 ) -> AsyncIterator[MakeTutor]:
-    """Build tutors on one SQLite file; calling it twice is a restart on the same data."""
+    """Build tutors on one database; calling it twice is a restart on the same data."""
     opened: list[TutorDeps] = []
 
     async def make(
         server: FakeOpenAI | None = None, clock: FakeClock | None = None, **overrides: object
     ) -> TutorDeps:
-        settings: Settings = load_settings(data_dir=tmp_path / "data", **overrides)
+        settings: Settings = load_settings(
+            data_dir=tmp_path / "data", database_url=tutor_database_url, **overrides
+        )
         db = await Database.connect(settings.effective_database_url)
         writer = DatabaseWriter.for_database(db)
         llm = None
