@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from tutorbot.app import freeze_startup_objects
 from tutorbot.curriculum import load_course_or_raise
 from tutorbot.curriculum.models import MultipleChoiceQuestion, TrueFalseQuestion
 from tutorbot.retrieval import Retriever, build_index
@@ -119,6 +120,7 @@ async def main() -> None:
             settings, course, retriever, db, DatabaseWriter.for_database(db), None, token_counter()
         )
         print(f"SQLite file {settings.effective_database_url.rsplit('/', 1)[-1]} (WAL)")
+        freeze_startup_objects()  # as tutorbot.app.open_tutor does
         paced = args.learners / 1300
         await run(deps, args.learners, args.seconds, think=paced)
         await run(deps, args.learners, args.seconds, think=0.0)
