@@ -16,11 +16,13 @@ import asyncio
 import concurrent.futures
 import contextlib
 import queue
+import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +43,7 @@ class DatabaseWriter:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._checkpointer: WalCheckpointer | None = None
 
     @classmethod
     def for_database(cls, db: Database) -> DatabaseWriter:
@@ -50,7 +53,13 @@ class DatabaseWriter:
             return cls(db)
         engine = create_sync_engine(url.set(drivername="sqlite"), pool_size=1, max_overflow=0)
         sqlite.configure(engine)
-        return cls(db, engine.execution_options(**{sqlite.WRITE_LOCK: True}))
+        # Checkpoints (copying the WAL back into the file, with an fsync) would otherwise run
+        # inside whichever commit crosses the threshold, stalling every answer waiting on
+        # it; the checkpoint thread does them instead.
+        event.listen(engine, "connect", _no_autocheckpoint)
+        writer = cls(db, engine.execution_options(**{sqlite.WRITE_LOCK: True}))
+        writer._checkpointer = WalCheckpointer(sqlite.sqlite_file(url))
+        return writer
 
     async def run(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction that has committed when this returns."""
@@ -72,6 +81,8 @@ class DatabaseWriter:
                 self._queue.put(None)
                 self._thread.join(timeout=30)
                 self._thread = None
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         if self._engine is not None:
             self._engine.dispose()
 
@@ -111,3 +122,49 @@ class DatabaseWriter:
         for (_, future), result in zip(items, results, strict=True):
             with contextlib.suppress(concurrent.futures.InvalidStateError):
                 future.set_result(result)
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    finally:
+        cursor.close()
+
+
+class WalCheckpointer:
+    """Copies the SQLite WAL back into the database file every second, off the write path.
+
+    PASSIVE checkpoints never wait for readers or writers; once every reader has moved on,
+    the WAL starts over from its beginning, so it stays small.
+    """
+
+    def __init__(self, path: Path | None, interval: float = 1.0) -> None:
+        self._path = path
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin checkpointing in a daemon thread."""
+        if self._path is not None and self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="db-checkpoint", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Checkpoint once more and stop."""
+        if self._thread is not None:
+            self._stopping.set()
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        assert self._path is not None
+        connection = sqlite3.connect(self._path, timeout=5)
+        try:
+            while not self._stopping.wait(self._interval):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
