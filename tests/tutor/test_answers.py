@@ -11,7 +11,7 @@ from tutorbot.errors import TutorError
 from tutorbot.retrieval import Hit
 from tutorbot.storage import LearningEvent, LlmUsage
 from tutorbot.tutor import ask, explain
-from tutorbot.tutor.answers import checked_citations
+from tutorbot.tutor.citations import checked_citations
 
 
 async def test_offline_answer_quotes_the_course_with_citations(make_tutor: MakeTutor) -> None:

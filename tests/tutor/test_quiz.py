@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from tests.tutor.conftest import ADA, MakeTutor
 from tutorbot.curriculum.models import (
     MultipleChoiceQuestion,
     NumericQuestion,
+    ShortAnswerQuestion,
     TrueFalseQuestion,
 )
 from tutorbot.errors import TutorError, UnknownUnitError
@@ -161,3 +164,25 @@ async def test_quiz_steps_are_logged_as_events(make_tutor: MakeTutor) -> None:
     assert verbs[0] == "launched"
     assert verbs[1] == "answered"
     assert verbs[-1] == "completed"
+
+
+async def test_a_short_answer_that_missed_points_gets_model_feedback_and_keeps_its_grade(
+    make_tutor: MakeTutor, fake_openai: FakeOpenAI
+) -> None:
+    tutor = await make_tutor(fake_openai)
+    unit = tutor.course.unit("data")
+    assert unit is not None
+    view = await start_quiz("data", learner=ADA, deps=tutor, count=len(unit.questions))
+    while view.kind != "short_answer":
+        q = question(tutor, "data", view.question_id)
+        step = await answer_question(view.session_id, right_answer(q), learner=ADA, deps=tutor)
+        assert step.next_question is not None
+        view = step.next_question
+    q = question(tutor, "data", view.question_id)
+    assert isinstance(q, ShortAnswerQuestion)
+    verdicts = [{"id": str(n), "met": n == 1, "reason": "r"} for n in range(1, len(q.rubric) + 1)]
+    fake_openai.reply(json.dumps({"criteria": verdicts}))
+    fake_openai.reply(f"Good start. Revisit [{q.section}] and [invented#id].")
+    step = await answer_question(view.session_id, "partly right", learner=ADA, deps=tutor)
+    assert step.grade.score == pytest.approx(q.rubric[0].points / q.max_points)
+    assert step.grade.feedback.startswith(f"Good start. Revisit [{q.section}] and.")

@@ -16,7 +16,7 @@ from tutorbot.curriculum.models import MultipleChoiceQuestion, ShortAnswerQuesti
 from tutorbot.llm import ContextFit, LlmError
 from tutorbot.retrieval import Hit
 from tutorbot.storage.models import QuizSession
-from tutorbot.tutor.answers import gist
+from tutorbot.tutor.citations import gist
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.grading import AnyQuestion
 from tutorbot.tutor.quiz import QuizNotFoundError, active_session, question_at

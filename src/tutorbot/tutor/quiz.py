@@ -9,18 +9,26 @@ session only if nobody else answered the same question meanwhile (a double click
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from sqlalchemy import select
 
-from tutorbot.curriculum.models import MultipleChoiceQuestion, TrueFalseQuestion, Unit
+from tutorbot.curriculum.models import (
+    MultipleChoiceQuestion,
+    ShortAnswerQuestion,
+    TrueFalseQuestion,
+    Unit,
+)
 from tutorbot.errors import TutorError, UnknownUnitError
+from tutorbot.llm import LlmError
 from tutorbot.storage.models import (
     Learner,
     QuizSession,
     UnitProgress,
 )
+from tutorbot.tutor.citations import checked_citations
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
-from tutorbot.tutor.grading import AnyQuestion, BadAnswerError, grade
+from tutorbot.tutor.grading import AnyQuestion, BadAnswerError, Graded, grade
 from tutorbot.tutor.recorder import AnswerWrite, StartWrite
 from tutorbot.tutor.records import learner_id
 from tutorbot.tutor.results import Citation, Grade, QuestionView, QuizStep
@@ -145,6 +153,42 @@ async def current_question(
     return view(deps, await active_session(deps, learner, session_id))
 
 
+async def _with_model_feedback(
+    deps: TutorDeps,
+    question: AnyQuestion,
+    answer: str,
+    graded: Graded,
+    learner_id: int,
+    guild_id: int | None,
+) -> Graded:
+    """Add the model's feedback (what was right, what to revisit) to a short answer that
+    missed points; the grade itself stays as computed. Any model failure keeps the rubric
+    lines alone."""
+    if deps.llm is None or not isinstance(question, ShortAnswerQuestion):
+        return graded
+    hits = deps.retriever.search(
+        question.prompt, 2, unit=question.section.partition("#")[0] if question.section else None
+    ).hits
+    try:
+        completion = await deps.llm.complete(
+            "quiz_feedback",
+            learner_id=learner_id,
+            guild_id=guild_id,
+            question=question.prompt,
+            learner_answer=answer,
+            score=round(graded.score * question.max_points, 2),
+            max_score=question.max_points,
+            model_answer=question.model_answer,
+            explanation=question.explanation,
+            section=question.section,
+            passages=[{"id": h.id, "title": h.title, "text": h.text} for h in hits],
+        )
+    except LlmError:
+        return graded
+    text, _ = checked_citations(completion.text, hits)
+    return replace(graded, feedback=f"{text}\n\n{graded.feedback}")
+
+
 def _citations(deps: TutorDeps, question: AnyQuestion) -> list[Citation]:
     if not question.section:
         return []
@@ -174,6 +218,10 @@ async def answer_question(
     graded = await grade(
         question, answer, deps.llm, learner_id=session.learner_id, guild_id=learner.guild_id
     )
+    if graded.grader == "llm-rubric" and graded.score < 1:
+        graded = await _with_model_feedback(
+            deps, question, answer, graded, session.learner_id, learner.guild_id
+        )
     recorded = await deps.recorder.record(
         AnswerWrite(
             session_id=session.id,
