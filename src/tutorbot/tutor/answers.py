@@ -61,15 +61,7 @@ async def _answer_with_model(
     now = deps.clock()
     lid = await learner_id(deps, learner)
     if deps.llm is not None:
-        await deps.writer.run(
-            lambda db: quota.spend(
-                db,
-                lid,
-                capacity=settings.quota_max,
-                refill_seconds=settings.quota_refill_seconds,
-                now=now,
-            )
-        )
+        await deps.writer.run(lambda db: quota.spend(db, lid, settings, now))
     answer: Answer
     if deps.llm is None:
         answer = offline_answer(result)
@@ -92,15 +84,7 @@ async def _answer_with_model(
         except LlmError as exc:
             note = f"The model is unavailable ({exc.user_message}); answering from the course."
             answer = offline_answer(result, note=note)
-            await deps.writer.run(
-                lambda db: quota.refund(
-                    db,
-                    lid,
-                    capacity=settings.quota_max,
-                    refill_seconds=settings.quota_refill_seconds,
-                    now=now,
-                )
-            )
+            await deps.writer.run(lambda db: quota.refund(db, lid, settings, now))
     await record_event(
         deps,
         lid,

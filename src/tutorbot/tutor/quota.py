@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutorbot.errors import TutorError
+from tutorbot.settings import Settings
 from tutorbot.storage.models import QuotaState
 
 
@@ -54,10 +55,9 @@ def _state(
     return state, min(float(capacity), state.available + elapsed / refill)
 
 
-def spend(
-    session: Session, learner_id: int, *, capacity: int, refill_seconds: int, now: datetime
-) -> Allowance:
+def spend(session: Session, learner_id: int, settings: Settings, now: datetime) -> Allowance:
     """Take one heart or raise ``QuotaExceededError``; refills are computed lazily."""
+    capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
     state, available = _state(session, learner_id, capacity, refill_seconds, now)
     if available < 1:
         raise QuotaExceededError(math.ceil((1 - available) * refill_seconds))
@@ -69,10 +69,9 @@ def spend(
     return Allowance(int(left), next_in)
 
 
-def refund(
-    session: Session, learner_id: int, *, capacity: int, refill_seconds: int, now: datetime
-) -> None:
+def refund(session: Session, learner_id: int, settings: Settings, now: datetime) -> None:
     """Give a heart back (the model failed, so the learner got no model answer)."""
+    capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
     state, available = _state(session, learner_id, capacity, refill_seconds, now)
     state.available = min(float(capacity), available + 1)
     state.updated_at = now
