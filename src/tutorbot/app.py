@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from tutorbot.curriculum import load_course_or_raise
-from tutorbot.llm import PromptLibrary, build_gateway, default_prompts_dir
+from tutorbot.llm import PromptLibrary, build_gateway
 from tutorbot.retrieval import Retriever, load_or_build_index
 from tutorbot.settings import Settings
 from tutorbot.storage import Database
@@ -39,7 +39,7 @@ async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
     db = await Database.connect(settings.effective_database_url)
     writer = DatabaseWriter.for_database(db)
     llm = build_gateway(
-        settings, PromptLibrary(default_prompts_dir()), counter, DatabaseUsageSink(writer)
+        settings, PromptLibrary(settings.prompts), counter, DatabaseUsageSink(writer)
     )
     if llm is None:
         log.info("no model endpoint configured: the tutor answers offline from the course")

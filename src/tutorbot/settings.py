@@ -17,6 +17,14 @@ from tutorbot.errors import ConfigError
 BUNDLED_CURRICULUM = Path(__file__).resolve().parents[2] / "curriculum" / "ai-foundations"
 
 
+BUNDLED_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def bundled_prompts() -> Path:
+    """The prompt templates shipped with the project (repo root ``prompts/``)."""
+    return BUNDLED_PROMPTS
+
+
 def bundled_curriculum() -> Path:
     """The course shipped with the project (source checkout or installed share dir)."""
     return BUNDLED_CURRICULUM
@@ -31,6 +39,9 @@ class Settings(BaseSettings):
 
     curriculum: Path = Field(
         default_factory=bundled_curriculum, description="Course folder to teach."
+    )
+    prompts: Path = Field(
+        default_factory=bundled_prompts, description="Folder of the Jinja2 prompt templates."
     )
     data_dir: Path = Field(
         default=Path("data"), description="Where the database and search index live."

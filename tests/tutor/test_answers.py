@@ -10,7 +10,7 @@ from tests.tutor.conftest import ADA, MakeTutor
 from tutorbot.errors import TutorError
 from tutorbot.retrieval import Hit
 from tutorbot.storage import LearningEvent, LlmUsage
-from tutorbot.tutor import ask, explain
+from tutorbot.tutor import Answer, ask, ask_stream, explain
 from tutorbot.tutor.citations import checked_citations
 
 
@@ -117,3 +117,19 @@ def test_citation_check_drops_ids_that_were_not_given() -> None:
     hit = Hit("u#a", "u", "Unit", "A", 1.0, "text", 1.0)
     text, cited = checked_citations("Yes [u#a] and [u#b].", [hit])
     assert (text, [c.id for c in cited]) == ("Yes [u#a] and.", ["u#a"])
+
+
+async def test_streamed_answer_arrives_in_pieces_and_ends_with_the_checked_answer(
+    make_tutor: MakeTutor, fake_openai: FakeOpenAI
+) -> None:
+    tutor = await make_tutor(fake_openai)
+    given = tutor.retriever.search("what is overfitting", 5).hits[0].id
+    fake_openai.reply(
+        f"Overfitting means memorising noise instead of patterns [{given}].", chunk_size=5
+    )
+    items = [i async for i in ask_stream("what is overfitting", learner=ADA, deps=tutor)]
+    deltas, final = items[:-1], items[-1]
+    assert len(deltas) > 3
+    assert isinstance(final, Answer)
+    assert final.text == "".join(str(d) for d in deltas)
+    assert [c.id for c in final.citations] == [given]

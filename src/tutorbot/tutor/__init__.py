@@ -1,6 +1,6 @@
 """Tutor services: plain values in, plain results out; no adapter imports here."""
 
-from tutorbot.tutor.answers import ask, explain
+from tutorbot.tutor.answers import ask, ask_stream, explain, explain_stream
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.hints import hint
 from tutorbot.tutor.progress import progress_report
@@ -29,8 +29,10 @@ __all__ = [
     "UnitStanding",
     "answer_question",
     "ask",
+    "ask_stream",
     "current_question",
     "explain",
+    "explain_stream",
     "find_unit",
     "hint",
     "progress_report",

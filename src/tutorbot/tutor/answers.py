@@ -9,7 +9,7 @@ offline answer and refunds the heart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from tutorbot.errors import TutorError
@@ -46,7 +46,7 @@ def _passages(hits: Sequence[Hit]) -> list[dict[str, str]]:
     return [{"id": h.id, "title": h.title, "text": h.text} for h in hits]
 
 
-async def _answer_with_model(
+async def _answer_stream(
     template: str,
     result: SearchResult,
     context: dict[str, Any],
@@ -55,29 +55,35 @@ async def _answer_with_model(
     deps: TutorDeps,
     verb: str,
     object_id: str,
-) -> Answer:
-    """Spend a heart, call the model, check citations; offline fallback on any LLM failure."""
+) -> AsyncIterator[str | Answer]:
+    """Text deltas as the model writes, then the checked ``Answer`` as the last item.
+
+    Spends a heart first; any model failure, even mid-stream, ends with the offline answer
+    (whose text replaces what was streamed) and the heart back.
+    """
     settings = deps.settings
     now = deps.clock()
     lid = await learner_id(deps, learner)
-    if deps.llm is not None:
-        await deps.writer.run(lambda db: quota.spend(db, lid, settings, now))
     answer: Answer
     if deps.llm is None:
         answer = offline_answer(result)
     else:
+        await deps.writer.run(lambda db: quota.spend(db, lid, settings, now))
         try:
             fitted: ContextFit[Hit, object] = deps.llm.fit_context(
                 template, passages=result.hits, **context
             )
-            completion = await deps.llm.complete(
+            parts: list[str] = []
+            async for delta in deps.llm.stream(
                 template,
                 learner_id=lid,
                 guild_id=learner.guild_id,
                 passages=_passages(fitted.passages),
                 **context,
-            )
-            text, citations = checked_citations(completion.text, fitted.passages)
+            ):
+                parts.append(delta)
+                yield delta
+            text, citations = checked_citations("".join(parts), fitted.passages)
             if not citations:  # the answer still rests on what the model was given
                 citations = [Citation(h.id, h.unit, h.title) for h in fitted.passages[:2]]
             answer = Answer(text, citations, True, "llm")
@@ -95,27 +101,35 @@ async def _answer_with_model(
         mode=answer.mode,
         citations=[c.id for c in answer.citations],
     )
-    return answer
+    yield answer
 
 
-async def ask(question: str, *, learner: LearnerRef, deps: TutorDeps) -> Answer:
-    """Answer a question from the course, citing the sections used."""
+async def _last(stream: AsyncIterator[str | Answer]) -> Answer:
+    async for item in stream:
+        if isinstance(item, Answer):
+            return item
+    raise AssertionError("an answer stream always ends with its Answer")
+
+
+async def ask_stream(
+    question: str, *, learner: LearnerRef, deps: TutorDeps
+) -> AsyncIterator[str | Answer]:
+    """``ask`` as it is written: deltas, then the final ``Answer`` (for streaming adapters)."""
     result = deps.retriever.search(question, deps.settings.search_k)
     if not result.covers_question:
-        answer = not_in_course(result, deps)
-        now = deps.clock()
         lid = await learner_id(deps, learner)
         await record_event(
             deps,
             lid,
             "asked",
             f"{deps.course.id}/question",
-            now,
+            deps.clock(),
             guild_id=learner.guild_id,
             in_course=False,
         )
-        return answer
-    return await _answer_with_model(
+        yield not_in_course(result, deps)
+        return
+    async for item in _answer_stream(
         "ask",
         result,
         {"question": question},
@@ -123,22 +137,30 @@ async def ask(question: str, *, learner: LearnerRef, deps: TutorDeps) -> Answer:
         deps=deps,
         verb="asked",
         object_id=f"{deps.course.id}/question",
-    )
+    ):
+        yield item
 
 
-async def explain(
+async def ask(question: str, *, learner: LearnerRef, deps: TutorDeps) -> Answer:
+    """Answer a question from the course, citing the sections used."""
+    return await _last(ask_stream(question, learner=learner, deps=deps))
+
+
+async def explain_stream(
     topic: str, *, unit_id: str | None, level: str, learner: LearnerRef, deps: TutorDeps
-) -> Answer:
-    """Explain a topic at a level, from the passages of one unit or the whole course."""
+) -> AsyncIterator[str | Answer]:
+    """Explain a topic at a level, from one unit or the whole course: deltas, then the
+    final ``Answer``."""
     if level not in LEVELS:
         raise TutorError(f"Level must be one of: {', '.join(LEVELS)}.")
     if unit_id is not None:
         find_unit(deps, unit_id)
     result = deps.retriever.search(topic, deps.settings.search_k, unit=unit_id)
     if not result.covers_question:
-        return not_in_course(deps.retriever.search(topic, deps.settings.search_k), deps)
+        yield not_in_course(deps.retriever.search(topic, deps.settings.search_k), deps)
+        return
     object_id = f"{deps.course.id}/{unit_id or 'course'}/explain"
-    return await _answer_with_model(
+    async for item in _answer_stream(
         "explain",
         result,
         {"topic": topic, "level": level},
@@ -146,4 +168,14 @@ async def explain(
         deps=deps,
         verb="experienced",
         object_id=object_id,
+    ):
+        yield item
+
+
+async def explain(
+    topic: str, *, unit_id: str | None, level: str, learner: LearnerRef, deps: TutorDeps
+) -> Answer:
+    """Explain a topic at a level, from the passages of one unit or the whole course."""
+    return await _last(
+        explain_stream(topic, unit_id=unit_id, level=level, learner=learner, deps=deps)
     )
