@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The tutor on the bundled course in the terminal (SQLite file under data/, no keys needed).
-# The Discord bot takes over here once it exists and DISCORD_TOKEN is set.
+# The Discord bot when DISCORD_TOKEN is set (environment or .env); otherwise the tutor in
+# the terminal. Both use the bundled course and a SQLite file under data/; no keys needed.
 run: install
-	$(VENV)/bin/tutorbot chat
+	@if [ -n "$$DISCORD_TOKEN" ] || grep -qs '^DISCORD_TOKEN=.' .env; then \
+		$(VENV)/bin/tutorbot run; else $(VENV)/bin/tutorbot chat; fi
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

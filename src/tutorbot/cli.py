@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
+import discord
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -202,6 +203,43 @@ def ask_command(
     out.print(escape(answer.text))
     for citation in answer.citations:
         out.print(f"[dim]  {escape(citation.title)} [{citation.id}][/dim]")
+
+
+@app.command()
+def run() -> None:
+    """Start the Discord bot (needs DISCORD_TOKEN; no privileged intents)."""
+    settings = load_settings()
+    if settings.discord_token is None:
+        raise TutorError("DISCORD_TOKEN is not set. Use `tutorbot chat` for the terminal tutor.")
+    from tutorbot.bot.client import create_bot
+
+    create_bot(settings).run(settings.discord_token.get_secret_value(), log_handler=None)
+
+
+@app.command("sync-commands")
+def sync_commands(
+    guild: Annotated[
+        int | None, typer.Option(help="Sync to one server (instant, for development).")
+    ] = None,
+) -> None:
+    """Register the slash commands with Discord: per guild while developing, global to ship."""
+    settings = load_settings()
+    if settings.discord_token is None:
+        raise TutorError("DISCORD_TOKEN is not set.")
+    token = settings.discord_token.get_secret_value()
+    from tutorbot.bot.client import create_bot
+
+    async def sync() -> int:
+        async with create_bot(settings) as bot:
+            await bot.login(token)  # runs the setup hook, which registers the commands
+            target = discord.Object(id=guild) if guild else None
+            if target is not None:
+                bot.tree.copy_global_to(guild=target)
+            return len(await bot.tree.sync(guild=target))
+
+    count = asyncio.run(sync())
+    where = f"server {guild}" if guild else "every server (global; may take up to an hour)"
+    out.print(f"Synced {count} commands to {where}.")
 
 
 def main() -> None:

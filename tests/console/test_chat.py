@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tutorbot.cli import app
+from tutorbot.errors import TutorError
 
 
 @pytest.fixture
@@ -56,3 +57,14 @@ def test_ask_json_prints_answer_citations_coverage_and_mode(data_dir: Path) -> N
     assert set(payload) == {"answer", "citations", "in_course", "mode"}
     assert (payload["in_course"], payload["mode"]) == (True, "offline")
     assert payload["citations"][0]["id"].startswith("training#")
+
+
+def test_run_without_a_token_points_to_the_terminal_tutor(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.chdir(data_dir.parent)  # no .env here
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, TutorError)
+    assert "tutorbot chat" in result.exception.user_message

@@ -1,0 +1,1 @@
+"""The Discord adapter: a thin layer over the tutor services."""
