@@ -111,3 +111,17 @@ async def test_unit_autocomplete_offers_matching_units(
     harness = await start(start_harness, await make_tutor())
     turn = await harness.autocomplete("unit", focused="unit", value="train")
     assert [c["value"] for c in turn.choices] == ["training"]
+
+
+async def test_unit_pages_through_sections_and_starts_its_quiz(
+    start_harness: StartHarness, make_tutor: MakeTutor
+) -> None:
+    harness = await start(start_harness, await make_tutor())
+    await harness.slash("unit", unit="training")
+    page = await harness.click("tu:training:p1")
+    started = await harness.click("tu:training:quiz")
+    shown = str([m.get("embeds") for m in harness.messages])
+    assert "Page 2 of" in shown
+    assert page.responses
+    assert any(i.startswith("tq:") for m in harness.messages for i in buttons(m))
+    assert started.acknowledged_after is not None

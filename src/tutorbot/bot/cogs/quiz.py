@@ -194,9 +194,25 @@ class HintButton(
             await reply_with_error(interaction, exc)
 
 
+async def begin_quiz(interaction: discord.Interaction, unit: str | None, count: int) -> None:
+    """Open a quiz privately and show its first question."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    first = await start_quiz(
+        unit, learner=learner_of(interaction), deps=_bot(interaction).deps, count=count
+    )
+    await interaction.followup.send(
+        embed=question_embed(first),
+        view=question_view(first),
+        ephemeral=True,
+        allowed_mentions=NO_PINGS,
+    )
+
+
 def quiz_components() -> list[type[discord.ui.DynamicItem[Any]]]:
     """The components the bot must recognise after a restart."""
-    return [ChoiceButton, WriteButton, HintButton]
+    from tutorbot.bot.cogs.learn import StartQuizButton, UnitPageButton
+
+    return [ChoiceButton, WriteButton, HintButton, UnitPageButton, StartQuizButton]
 
 
 class QuizCog(commands.Cog):
@@ -213,16 +229,7 @@ class QuizCog(commands.Cog):
         unit: str | None = None,
         count: app_commands.Range[int, 1, 20] = 5,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        first = await start_quiz(
-            unit, learner=learner_of(interaction), deps=self.bot.deps, count=count
-        )
-        await interaction.followup.send(
-            embed=question_embed(first),
-            view=question_view(first),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
-        )
+        await begin_quiz(interaction, unit, count)
 
     @quiz.autocomplete("unit")
     async def _unit_choices(
