@@ -33,6 +33,7 @@ bench: install
 	$(PY) bench/token_estimate.py
 	$(PY) bench/quiz_load.py
 	$(PY) bench/prompt_size.py
+	$(PY) bench/interactions.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
