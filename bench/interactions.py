@@ -1,5 +1,7 @@
 """Interactions under load: 200 concurrent /ask through real discord.py parsing.
 
+The interactions arrive over ``--spread`` seconds (default 0.5 s, i.e. 400/s; all 200 are
+in flight together since each takes longer than that), or in one burst with --spread 0.
 Uses the bot tests' harness (real INTERACTION_CREATE payloads, a fake Discord API at
 discord.py's HTTP layer) and the fake OpenAI-compatible server, which waits MODEL_DELAY
 before streaming each answer. Prints, per interaction: time from dispatch to Discord
@@ -14,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import re
 import statistics
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,88 +44,115 @@ ANSWER = (
 ) * 6
 
 
+def serve_model(answers: int, conn: Connection) -> None:
+    """The fake model endpoint in its own process: a real endpoint is remote, and sharing
+    this process's CPU would charge its streaming to the bot."""
+
+    async def run() -> None:
+        async with FakeOpenAI() as server:
+            for _ in range(answers):
+                server.reply(ANSWER, delay=MODEL_DELAY, chunk_size=40)
+            conn.send(server.base_url)
+            await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-async def main() -> None:
+async def measure(base_url: str, n: int, spread: float) -> dict[str, list[float]]:
+    """Run ``n`` /ask interactions arriving over ``spread`` seconds; collect the timings."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(
+            data_dir=Path(folder),
+            openai_base_url=base_url,
+            openai_api_key="bench",
+            quota_max=10_000,
+        )
+        async with open_tutor(settings) as deps:
+            harness = await Harness.start(
+                create_bot(settings, deps=deps), strict=False, turn_timeout=120
+            )
+            world, loop = harness.world, asyncio.get_running_loop()
+            data = command_data(
+                harness.bot.tree,
+                world,
+                "ask",
+                {"question": "how does gradient descent use the learning rate"},
+            )
+            payloads = [
+                world.interaction(2, data, actor=world.learner, channel_id=world.ids())
+                for _ in range(n)
+            ]
+            dispatched: dict[int, float] = {}
+
+            async def one(k: int, payload: dict[str, object]) -> None:
+                await asyncio.sleep(spread * k / n)
+                dispatched[int(str(payload["id"]))] = loop.time()
+                await harness.dispatch(payload)
+
+            await asyncio.gather(*(one(k, p) for k, p in enumerate(payloads)))
+            sent = list(harness.sent)
+            await harness.close()
+    acked: dict[int, float] = {}
+    shown: dict[str, list[float]] = {}
+    for request in sent:
+        match = CALLBACK.search(request.path)
+        if request.kind == "response" and match:
+            acked.setdefault(int(match.group(1)), request.at)
+        elif request.kind in ("followup", "edit") and "/webhooks/" in request.path:
+            shown.setdefault(request.path.split("/")[3], []).append(request.at)
+    token_of = {int(str(p["id"])): str(p["token"]) for p in payloads}
+    return {
+        "acks": [1000 * (acked[i] - t) for i, t in dispatched.items() if i in acked],
+        "first": [
+            1000 * (min(shown[token_of[i]]) - acked[i] - MODEL_DELAY)
+            for i in acked
+            if token_of[i] in shown
+        ],
+        "gaps": [
+            b - a
+            for times in shown.values()
+            for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
+        ],
+    }
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200)
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.5,
+        help="seconds over which the interactions arrive (0: one burst)",
+    )
     args = parser.parse_args()
-    async with FakeOpenAI() as server:
-        for _ in range(args.n):
-            server.reply(ANSWER, delay=MODEL_DELAY, chunk_size=40)
-        with tempfile.TemporaryDirectory() as folder:
-            settings = load_settings(
-                data_dir=Path(folder),
-                openai_base_url=server.base_url,
-                openai_api_key="bench",
-                quota_max=10_000,
-            )
-            async with open_tutor(settings) as deps:
-                harness = await Harness.start(
-                    create_bot(settings, deps=deps), strict=False, turn_timeout=120
-                )
-                world, loop = harness.world, asyncio.get_running_loop()
-                payloads = [
-                    world.interaction(
-                        2,
-                        command_data(
-                            harness.bot.tree,
-                            world,
-                            "ask",
-                            {"question": "how does gradient descent use the learning rate"},
-                        ),
-                        actor=world.learner,
-                        channel_id=world.ids(),
-                    )
-                    for _ in range(args.n)
-                ]
-                dispatched: dict[int, float] = {}
-
-                async def one(payload: dict[str, object]) -> None:
-                    dispatched[int(str(payload["id"]))] = loop.time()
-                    await harness.dispatch(payload)
-
-                started = time.perf_counter()
-                await asyncio.gather(*(one(p) for p in payloads))
-                elapsed = time.perf_counter() - started
-                acked: dict[int, float] = {}
-                for sent in harness.sent:
-                    match = CALLBACK.search(sent.path)
-                    if sent.kind == "response" and match:
-                        acked.setdefault(int(match.group(1)), sent.at)
-                acks = [1000 * (acked[i] - t) for i, t in dispatched.items() if i in acked]
-                by_channel: dict[str, list[float]] = {}
-                for sent in harness.sent:
-                    if sent.kind in ("followup", "edit") and "/webhooks/" in sent.path:
-                        token = sent.path.split("/")[3]
-                        by_channel.setdefault(token, []).append(sent.at)
-                token_of = {int(str(p["id"])): str(p["token"]) for p in payloads}
-                first_text = [
-                    1000 * (min(by_channel[token_of[i]]) - acked[i] - MODEL_DELAY)
-                    for i in acked
-                    if token_of[i] in by_channel
-                ]
-                gaps = [
-                    b - a
-                    for times in by_channel.values()
-                    for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
-                ]
-                await harness.close()
+    parent, child = multiprocessing.Pipe()
+    model = multiprocessing.Process(target=serve_model, args=(args.n, child), daemon=True)
+    model.start()
+    try:
+        started = time.perf_counter()
+        figures = asyncio.run(measure(parent.recv(), args.n, args.spread))
+        elapsed = time.perf_counter() - started
+    finally:
+        model.terminate()
+    acks, first, gaps = figures["acks"], figures["first"], figures["gaps"]
     print(
-        f"{args.n} concurrent /ask in {elapsed:.1f} s (model waits {MODEL_DELAY * 1000:.0f} "
-        "ms, then streams)"
+        f"{args.n} concurrent /ask arriving over {args.spread:.1f} s, all done in "
+        f"{elapsed:.1f} s (the model, in another process, waits {MODEL_DELAY * 1000:.0f} ms "
+        "then streams)"
     )
     print(
-        f"acknowledged: {len(acks)}/{args.n}; dispatch to ack p50 {statistics.median(acks):.1f} "
-        f"ms, p99 {pct(acks, 0.99):.1f} ms, max {max(acks):.1f} ms (goal p99 < 50 ms)"
+        f"acknowledged {len(acks)}/{args.n}: dispatch to ack p50 {statistics.median(acks):.1f}"
+        f" ms, p99 {pct(acks, 0.99):.1f} ms (goal p99 < 50 ms)"
     )
     print(
         f"first visible text after the model's first token (upper bound): p50 "
-        f"{statistics.median(first_text):.0f} ms, p99 {pct(first_text, 0.99):.0f} ms "
-        "(goal <= 300 ms)"
+        f"{statistics.median(first):.0f} ms, p99 {pct(first, 0.99):.0f} ms (goal <= 300 ms)"
     )
     if gaps:
         print(
@@ -131,4 +162,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

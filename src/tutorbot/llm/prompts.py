@@ -153,6 +153,7 @@ class PromptLibrary:
         self._env.filters["turn"] = format_turn
         self._env.globals["fail"] = _fail
         self._hashes: dict[str, str] = {}
+        self._closures: dict[str, list[str]] = {}
 
     def names(self) -> list[str]:
         """Every template in the folder, by name without the ``.j2`` suffix."""
@@ -196,7 +197,15 @@ class PromptLibrary:
             raise PromptTemplateError(name, str(exc) or type(exc).__name__) from exc
 
     def _closure(self, name: str) -> list[str]:
-        """The template's file, then every file it includes, imports or extends (breadth first)."""
+        """The template's file, then every file it includes, imports or extends (breadth first).
+
+        Cached: finding the includes parses the template, which costs more than rendering.
+        """
+        if name not in self._closures:
+            self._closures[name] = self._find_closure(name)
+        return self._closures[name]
+
+    def _find_closure(self, name: str) -> list[str]:
         seen: list[str] = []
         pending = [name + SUFFIX]
         try:
