@@ -106,6 +106,29 @@ class EstimatingCounter:
         return math.ceil(total)
 
 
+class CachedCounter:
+    """Remembers the counts of recent texts: the same course passages come back in prompt
+    after prompt, and counting is the costliest part of fitting one."""
+
+    def __init__(self, inner: TokenCounter, size: int = 8192) -> None:
+        self._inner = inner
+        self._count = lru_cache(maxsize=size)(inner.count)
+
+    @property
+    def name(self) -> str:
+        """The wrapped counter's name."""
+        return self._inner.name
+
+    @property
+    def exact(self) -> bool:
+        """Whether the wrapped counter is exact."""
+        return self._inner.exact
+
+    def count(self, text: str) -> int:
+        """Tokens in ``text`` (cached)."""
+        return self._count(text)
+
+
 def _cache_dir() -> Path | None:
     for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
         if var in os.environ:
@@ -149,10 +172,10 @@ def token_counter(model: str | None = None, encoding: str = "o200k_base") -> Tok
             continue
         if name != wanted:
             log.info("tiktoken %s not cached; counting with local encoding %s", wanted, name)
-        return counter
+        return CachedCounter(counter)
     log.warning(
         "tiktoken encoding %s is not available offline; using a calibrated estimate "
         "(put the encoding files in TIKTOKEN_CACHE_DIR for exact counts)",
         wanted,
     )
-    return EstimatingCounter()
+    return CachedCounter(EstimatingCounter())
