@@ -47,6 +47,8 @@ class FakeOpenAI:
         self.default_text = default_text
         self.stream_usage = stream_usage
         self.requests: list[dict[str, Any]] = []
+        # (the request's last message, wall-clock time its first token went out)
+        self.first_tokens: list[tuple[str, float]] = []
         self._queue: deque[ScriptedReply] = deque()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -167,7 +169,10 @@ class FakeOpenAI:
             await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         await send([_choice({"role": "assistant", "content": ""})])
+        last = str((body.get("messages") or [{}])[-1].get("content", ""))
         for n, piece in enumerate(pieces):
+            if n == 0:
+                self.first_tokens.append((last, time.time()))
             if script.cut_stream and n >= max(1, len(pieces) // 2):
                 assert request.transport is not None
                 request.transport.abort()  # no finish chunk, no [DONE], no chunked terminator
