@@ -7,12 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from tutorbot.curriculum import load_course_or_raise
+from tutorbot.curriculum import Course, load_course_or_raise
 from tutorbot.llm import PromptLibrary, build_gateway
 from tutorbot.retrieval import Retriever, load_or_build_index
 from tutorbot.settings import Settings
 from tutorbot.storage import Database
-from tutorbot.tokens import token_counter
+from tutorbot.tokens import TokenCounter, token_counter
 from tutorbot.tutor import TutorDeps
 from tutorbot.tutor.ledger import DatabaseUsageSink
 from tutorbot.tutor.writer import DatabaseWriter
@@ -30,12 +30,19 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-@asynccontextmanager
-async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
-    """Course, index, database (migrated to head), model gateway; closed on exit."""
+def open_course(settings: Settings) -> tuple[Course, TokenCounter, Retriever]:
+    """The configured course, the token counter for the model, and the course's search
+    (its persisted index, built if the course changed)."""
     course = load_course_or_raise(settings.curriculum)
     counter = token_counter(settings.model, settings.tokenizer)
     index = load_or_build_index(course, counter, settings.chunk_tokens, settings.index_dir)
+    return course, counter, Retriever(index)
+
+
+@asynccontextmanager
+async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
+    """Course, index, database (migrated to head), model gateway; closed on exit."""
+    course, counter, retriever = open_course(settings)
     db = await Database.connect(settings.effective_database_url)
     writer = DatabaseWriter.for_database(db)
     llm = build_gateway(
@@ -43,7 +50,7 @@ async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
     )
     if llm is None:
         log.info("no model endpoint configured: the tutor answers offline from the course")
-    deps = TutorDeps(settings, course, Retriever(index), db, writer, llm, counter)
+    deps = TutorDeps(settings, course, retriever, db, writer, llm, counter)
     freeze_startup_objects()
     try:
         yield deps

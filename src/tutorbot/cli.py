@@ -21,14 +21,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tutorbot.app import open_tutor
+from tutorbot.app import open_course, open_tutor
 from tutorbot.console import ConsoleTutor
 from tutorbot.curriculum import load_course, load_course_or_raise
 from tutorbot.errors import TutorError
-from tutorbot.retrieval import Retriever, SearchResult, load_or_build_index
+from tutorbot.retrieval import Retriever, SearchResult
 from tutorbot.settings import Settings, load_settings
 from tutorbot.storage.cli import db_app
-from tutorbot.tokens import token_counter
 from tutorbot.tutor import Answer, LearnerRef, ask
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
@@ -77,15 +76,6 @@ def sections(path: Annotated[Path | None, typer.Argument(help="Course folder.")]
         print(f"{section.id}\t{section.title}\t{len(section.text.split())}")
 
 
-def build_retriever(settings: Settings) -> Retriever:
-    """Load the configured course and its (persisted) search index."""
-    course = load_course_or_raise(settings.curriculum)
-    counter = token_counter(settings.model, settings.tokenizer)
-    return Retriever(
-        load_or_build_index(course, counter, settings.chunk_tokens, settings.index_dir)
-    )
-
-
 def _render(result: SearchResult) -> None:
     verdict = (
         "[green]covered by the course[/green]"
@@ -109,7 +99,7 @@ def search(
     curriculum: CurriculumOption = None,
 ) -> None:
     """Search the course. With --json and no QUERY, answer one query per stdin line."""
-    retriever = build_retriever(_settings(curriculum))
+    _, _, retriever = open_course(_settings(curriculum))
     if query is not None:
         result = retriever.search(query, k)
         if as_json:

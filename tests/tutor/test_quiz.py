@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -87,11 +88,18 @@ async def test_a_restart_between_two_answers_loses_nothing(make_tutor: MakeTutor
 async def test_the_same_question_cannot_be_answered_twice(make_tutor: MakeTutor) -> None:
     tutor = await make_tutor()
     view = await start_quiz("data", learner=ADA, deps=tutor, count=3)
-    session = await current_question(view.session_id, learner=ADA, deps=tutor)
-    q = question(tutor, "data", session.question_id)
-    await answer_question(view.session_id, right_answer(q), learner=ADA, deps=tutor)
+    answer = right_answer(question(tutor, "data", view.question_id))
+    # A double click: both answers are in flight for question 1 at once.
+    outcomes = await asyncio.gather(
+        answer_question(view.session_id, answer, learner=ADA, deps=tutor),
+        answer_question(view.session_id, answer, learner=ADA, deps=tutor),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, TutorError)]
+    async with tutor.db.session() as db:
+        stored = list(await db.scalars(select(QuizAttempt.question_id)))
     again = await current_question(view.session_id, learner=ADA, deps=tutor)
-    assert again.number == 2
+    assert (len(refused), stored, again.number) == (1, [view.question_id], 2)
 
 
 async def test_another_learner_cannot_answer_my_quiz(make_tutor: MakeTutor) -> None:

@@ -23,7 +23,7 @@ from tutorbot.retrieval.chunking import Chunk
 K1 = 1.2
 B = 0.75
 _POSTINGS_CACHE = 4096  # terms whose chunk sets stay cached for coverage
-_CANDIDATES = 4  # chunks looked at per wanted section, so merging chunks still fills k
+CANDIDATES = 4  # chunks looked at per wanted hit, so merging chunks of a section still fills k
 
 
 class ScoredChunk(NamedTuple):
@@ -84,7 +84,7 @@ class LexicalIndex:
         if unit is not None:
             mask = self._unit_masks.get(unit)
             scores = scores * mask if mask is not None else np.zeros_like(scores)
-        wanted = min(len(scores), k * _CANDIDATES if per_section else k)
+        wanted = min(len(scores), k * CANDIDATES if per_section else k)
         if wanted < len(scores):
             top = np.argpartition(-scores, wanted - 1)[:wanted]
         else:

@@ -13,14 +13,13 @@ from typing import NamedTuple, Protocol
 
 from tutorbot.errors import BadQueryError
 from tutorbot.retrieval.chunking import Chunk
-from tutorbot.retrieval.lexical import LexicalIndex, ScoredChunk
+from tutorbot.retrieval.lexical import CANDIDATES, LexicalIndex, ScoredChunk
 
 MAX_QUERY_CHARS = 2000
 # Share of a question's (IDF-weighted) terms the best passage must contain for the course to
 # "cover" it. Calibrated by bench/retrieval.py on in-course vs off-topic questions.
 COVERAGE_THRESHOLD = 0.45
 RRF_K = 60
-_CANDIDATES = 4  # ranked chunks fused per wanted hit
 
 
 class Hit(NamedTuple):
@@ -147,8 +146,8 @@ class Retriever:
             hits = [Hit.from_chunk(item) for item in found]
             coverage = max((item.coverage for item in found), default=0.0)
             return SearchResult(query, hits, round(coverage, 3), self.threshold)
-        lexical = self.lexical.search(query, k * _CANDIDATES, per_section=False, unit=unit)
-        fused = reciprocal_rank_fusion([lexical, self.dense.search(query, k * _CANDIDATES)])
+        lexical = self.lexical.search(query, k * CANDIDATES, per_section=False, unit=unit)
+        fused = reciprocal_rank_fusion([lexical, self.dense.search(query, k * CANDIDATES)])
         seen: set[str] = set()
         hits = []
         for item, score in fused:

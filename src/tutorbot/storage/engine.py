@@ -6,8 +6,6 @@ with concurrent sessions), PostgreSQL through asyncpg at scale; the URL picks.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
@@ -96,10 +94,6 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
-        is_sqlite = engine.dialect.name == "sqlite"
-        self._writers: contextlib.AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if is_sqlite else contextlib.nullcontext()
-        )
         self._locked_sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine.execution_options(**{sqlite.WRITE_LOCK: True}), expire_on_commit=False
         )
@@ -128,14 +122,10 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction, committed on exit, rolled back on error.
-
-        On SQLite, writers of this process also take turns on an asyncio lock before
-        ``BEGIN IMMEDIATE``: waiting there costs nothing, whereas SQLite's busy handler
-        polls with sleeps of up to 100 ms, which under load wastes most of the time the
-        lock is free. Other processes still meet ``busy_timeout``.
-        """
-        async with self._writers, self.session(write_lock=True) as session, session.begin():
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on exit, rolled
+        back on error. The tutor's writes go through ``tutor.writer``, which uses this on
+        backends other than a SQLite file."""
+        async with self.session(write_lock=True) as session, session.begin():
             yield session
 
     async def close(self) -> None:

@@ -9,7 +9,7 @@ offline answer and refunds the heart.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 from tutorbot.errors import TutorError
@@ -40,10 +40,6 @@ def not_in_course(result: SearchResult, deps: TutorDeps) -> Answer:
     if titles:
         text += " The closest units are: " + ", ".join(titles) + "."
     return Answer(text, [], False, "offline", suggestions=result.nearest_units())
-
-
-def _passages(hits: Sequence[Hit]) -> list[dict[str, str]]:
-    return [{"id": h.id, "title": h.title, "text": h.text} for h in hits]
 
 
 async def _answer_stream(
@@ -78,7 +74,7 @@ async def _answer_stream(
                 template,
                 learner_id=lid,
                 guild_id=learner.guild_id,
-                passages=_passages(fitted.passages),
+                passages=fitted.passages,
                 **context,
             ):
                 parts.append(delta)

@@ -53,6 +53,39 @@ def offline_hint(question: AnyQuestion, step: int, deps: TutorDeps) -> str:
     return "Work it through in two steps: recall the rule, then apply it to this case."
 
 
+async def _model_hint(
+    question: AnyQuestion,
+    step: int,
+    unit_id: str,
+    learner_id: int,
+    guild_id: int | None,
+    deps: TutorDeps,
+) -> str | None:
+    """The model's hint at this step, or None without a model or when it fails."""
+    if deps.llm is None:
+        return None
+    hits = deps.retriever.search(question.prompt, 2, unit=unit_id).hits
+    choices = (
+        [c.text for c in question.choices] if isinstance(question, MultipleChoiceQuestion) else []
+    )
+    try:
+        fitted: ContextFit[Hit, object] = deps.llm.fit_context(
+            "hint", passages=hits, step=step, question=question.prompt, choices=choices
+        )
+        completion = await deps.llm.complete(
+            "hint",
+            learner_id=learner_id,
+            guild_id=guild_id,
+            step=step,
+            question=question.prompt,
+            choices=choices,
+            passages=fitted.passages,
+        )
+    except LlmError:
+        return None
+    return completion.text.strip()
+
+
 async def hint(session_id: int, *, learner: LearnerRef, deps: TutorDeps) -> Hint:
     """The next rung of the ladder for the current question of a quiz."""
     session = await active_session(deps, learner, session_id)
@@ -60,31 +93,12 @@ async def hint(session_id: int, *, learner: LearnerRef, deps: TutorDeps) -> Hint
     if question is None:
         raise QuizNotFoundError("This quiz's questions are no longer in the course.")
     step = min(session.hints_used + 1, LAST_STEP)
-    text: str = offline_hint(question, step, deps)
-    mode: Mode = "offline"
-    if deps.llm is not None:
-        hits = deps.retriever.search(question.prompt, 2, unit=session.unit_id).hits
-        choices = (
-            [c.text for c in question.choices]
-            if isinstance(question, MultipleChoiceQuestion)
-            else []
-        )
-        try:
-            fitted: ContextFit[Hit, object] = deps.llm.fit_context(
-                "hint", passages=hits, step=step, question=question.prompt, choices=choices
-            )
-            completion = await deps.llm.complete(
-                "hint",
-                learner_id=session.learner_id,
-                guild_id=learner.guild_id,
-                step=step,
-                question=question.prompt,
-                choices=choices,
-                passages=[{"id": h.id, "title": h.title, "text": h.text} for h in fitted.passages],
-            )
-            text, mode = completion.text.strip(), "llm"
-        except LlmError:
-            pass  # the offline hint stands
+    written = await _model_hint(
+        question, step, session.unit_id, session.learner_id, learner.guild_id, deps
+    )
+    # The course-built hint is made only when the model did not write one.
+    text = written if written is not None else offline_hint(question, step, deps)
+    mode: Mode = "llm" if written is not None else "offline"
     now = deps.clock()
 
     def save(db: Session) -> None:

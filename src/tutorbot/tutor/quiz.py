@@ -29,7 +29,7 @@ from tutorbot.storage.models import (
 from tutorbot.tutor.citations import checked_citations
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.grading import AnyQuestion, BadAnswerError, Graded, grade
-from tutorbot.tutor.recorder import AnswerWrite, StartWrite
+from tutorbot.tutor.quiz_sql import AnswerWrite, StartWrite
 from tutorbot.tutor.records import learner_id
 from tutorbot.tutor.results import Citation, Grade, QuestionView, QuizStep
 
@@ -181,7 +181,7 @@ async def _with_model_feedback(
             model_answer=question.model_answer,
             explanation=question.explanation,
             section=question.section,
-            passages=[{"id": h.id, "title": h.title, "text": h.text} for h in hits],
+            passages=hits,
         )
     except LlmError:
         return graded

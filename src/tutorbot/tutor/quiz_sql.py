@@ -10,7 +10,9 @@ whole table (bench/quiz_load.py showed that cost growing with the data).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -23,12 +25,64 @@ from sqlalchemy import (
 
 from tutorbot.storage import LearningEvent, QuizAttempt, QuizSession, UnitProgress, UTCDateTime
 
-if TYPE_CHECKING:
-    from tutorbot.tutor.recorder import AnswerWrite, Recorded, Started, StartWrite
-
 MASTERY_TO_COMPLETE = 0.85
 MIN_ATTEMPTS = 3
 Key = tuple[int, str, str]  # learner, course, unit
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerWrite:
+    """One graded answer to record, if the session is still at ``position``."""
+
+    session_id: int
+    position: int
+    total: int
+    learner_id: int
+    guild_id: int | None
+    course_id: str
+    unit_id: str
+    question_id: str
+    answer: str
+    score: float
+    correct: bool
+    feedback: str
+    grader: str
+    prompt_hash: str | None
+    hints_used: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the write did: whether it counted, the quiz score if it finished, unit standing."""
+
+    accepted: bool
+    finished: bool = False
+    quiz_score: float | None = None
+    mastery: float = 0.0
+    unit_completed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StartWrite:
+    """A new quiz: ``count`` of the shuffled ``candidates``, questions not yet mastered first."""
+
+    learner_id: int
+    guild_id: int | None
+    course_id: str
+    unit_id: str
+    candidates: list[str]
+    count: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The new session's id and the questions chosen for it."""
+
+    session_id: int
+    question_ids: list[str]
+
 
 NEW_SESSIONS = insert(QuizSession).returning(QuizSession.id, sort_by_parameter_order=True)
 SESSION_STATE = select(QuizSession.id, QuizSession.position, QuizSession.status).where(
@@ -93,8 +147,6 @@ def start_sessions(
     connection: Connection, starts: list[StartWrite], events: list[dict[str, Any]]
 ) -> list[Started]:
     """Create sessions, choosing questions never answered (then the weakest) first."""
-    from tutorbot.tutor.recorder import Started
-
     chosen = []
     for w in starts:
         scores: dict[str, float] = {}
@@ -138,8 +190,6 @@ def record_answers(
     connection: Connection, writes: list[AnswerWrite], events: list[dict[str, Any]]
 ) -> list[Recorded]:
     """Store the attempts whose session still waits on that question; update standing."""
-    from tutorbot.tutor.recorder import Recorded
-
     accepted = _advance(connection, writes)
     kept = [w for w, ok in zip(writes, accepted, strict=True) if ok]
     if not kept:

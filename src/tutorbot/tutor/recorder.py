@@ -13,69 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tutorbot.tutor import quiz_sql
+from tutorbot.tutor.quiz_sql import AnswerWrite, Recorded, Started, StartWrite
 from tutorbot.tutor.writer import DatabaseWriter
 
 MAX_BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerWrite:
-    """One graded answer to record, if the session is still at ``position``."""
-
-    session_id: int
-    position: int
-    total: int
-    learner_id: int
-    guild_id: int | None
-    course_id: str
-    unit_id: str
-    question_id: str
-    answer: str
-    score: float
-    correct: bool
-    feedback: str
-    grader: str
-    prompt_hash: str | None
-    hints_used: int
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What the write did: whether it counted, the quiz score if it finished, unit standing."""
-
-    accepted: bool
-    finished: bool = False
-    quiz_score: float | None = None
-    mastery: float = 0.0
-    unit_completed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StartWrite:
-    """A new quiz: ``count`` of the shuffled ``candidates``, questions not yet mastered first."""
-
-    learner_id: int
-    guild_id: int | None
-    course_id: str
-    unit_id: str
-    candidates: list[str]
-    count: int
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    """The new session's id and the questions chosen for it."""
-
-    session_id: int
-    question_ids: list[str]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from tutorbot.bot.errors import reply_with_error
-from tutorbot.bot.identity import learner_of
+from tutorbot.bot.identity import learner_of, unit_choices
 from tutorbot.bot.render import NO_PINGS, ThrottledEditor, answer_text, split_message
 from tutorbot.curriculum import Unit
 from tutorbot.tutor import Answer, ask_stream, explain_stream, find_unit, progress_report
@@ -149,12 +149,7 @@ class LearnCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Units whose id or title contains what was typed."""
-        needle = current.casefold()
-        return [
-            app_commands.Choice(name=f"{u.title}"[:100], value=u.id)
-            for u in self.bot.deps.course.units
-            if needle in u.id or needle in u.title.casefold()
-        ][:25]
+        return unit_choices(self.bot.deps.course, current)
 
     @app_commands.command(description="The course, its units, and where you stand")
     async def course(self, interaction: discord.Interaction) -> None:

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from tutorbot.bot.errors import reply_with_error
-from tutorbot.bot.identity import learner_of
+from tutorbot.bot.identity import learner_of, unit_choices
 from tutorbot.bot.render import NO_PINGS, grade_embed, question_embed
 from tutorbot.errors import TutorError
 from tutorbot.tutor import (
@@ -235,9 +235,4 @@ class QuizCog(commands.Cog):
     async def _unit_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.casefold()
-        return [
-            app_commands.Choice(name=u.title[:100], value=u.id)
-            for u in self.bot.deps.course.units
-            if u.questions and (needle in u.id or needle in u.title.casefold())
-        ][:25]
+        return unit_choices(self.bot.deps.course, current, with_quiz=True)
