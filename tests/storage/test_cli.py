@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 from tests.storage.conftest import sqlite_url, table_names
 from tutorbot.storage import Base, create_engine
 from tutorbot.storage.cli import db_app
+from tutorbot.storage.migrate import head_revision
 
 
 def run_db(*args: str) -> Result:
@@ -53,7 +54,10 @@ def test_db_current_names_the_head_revision_after_upgrade(empty_database_url: st
 
     result = run_db("current", "--url", empty_database_url)
 
-    assert (result.exit_code, result.stdout.strip().rsplit(": ", 1)[-1]) == (0, "0001 (head)")
+    assert (result.exit_code, result.stdout.strip().rsplit(": ", 1)[-1]) == (
+        0,
+        f"{head_revision()} (head)",
+    )
 
 
 def test_db_current_on_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from tests.storage.conftest import sqlite_url, table_names
-from tutorbot.storage import Base, Database, Learner, SchemaError
+from tutorbot.storage import Base, Database, Learner, SchemaError, create_engine
 from tutorbot.storage.migrate import alembic_config, current_revision, head_revision, upgrade
 
 RUN_DB_APP = "from tutorbot.storage.cli import db_app; db_app()"
@@ -49,7 +49,7 @@ async def test_migrated_schema_matches_the_models(database: Database) -> None:
 async def test_migrated_database_is_at_the_head_revision(database: Database) -> None:
     revision = await current_revision(database.engine)
 
-    assert revision == head_revision() == "0001"
+    assert revision == head_revision() is not None
 
 
 async def test_upgrading_a_current_database_changes_nothing(database: Database) -> None:
@@ -63,7 +63,10 @@ async def test_upgrading_a_current_database_changes_nothing(database: Database) 
     async with database.session() as session:
         learners = await session.scalar(select(func.count()).select_from(Learner))
     state = (await current_revision(database.engine), await table_names(database.engine))
-    assert (learners, state) == (1, ("0001", set(Base.metadata.tables) | {"alembic_version"}))
+    assert (learners, state) == (
+        1,
+        (head_revision(), set(Base.metadata.tables) | {"alembic_version"}),
+    )
 
 
 async def test_processes_upgrading_a_new_database_at_once_all_succeed(
@@ -89,7 +92,7 @@ async def test_upgrades_started_together_in_one_process_all_succeed(tmp_path: Pa
 
     revisions = [await current_revision(db.engine) for db in databases]
     await asyncio.gather(*(db.close() for db in databases))
-    assert revisions == ["0001", "0001", "0001"]
+    assert revisions == [head_revision()] * 3
 
 
 async def test_downgrade_to_base_removes_every_model_table(database: Database) -> None:
@@ -116,3 +119,32 @@ async def test_connect_without_upgrade_leaves_a_new_database_empty(
         tables = await table_names(db.engine)
 
     assert tables == set()
+
+
+async def test_upgrading_from_the_first_schema_keeps_quiz_history(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "old.db")
+    engine = create_engine(url)
+    await upgrade(engine, "0001")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO learners (id, discord_id, display_name, created_at)"
+                " VALUES (1, 42, 'Ada', '2026-01-01 00:00:00')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO quiz_sessions (id, learner_id, course_id, unit_id, question_ids,"
+                " position, hints_used, status, created_at)"
+                " VALUES (7, 1, 'c', 'u', '[\"q1\"]', 1, 0, 'finished', '2026-01-01 00:00:00')"
+            )
+        )
+
+    await upgrade(engine)
+
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(text("SELECT id, kind, challenge_id, position FROM quiz_sessions"))
+        ).one()
+    await engine.dispose()
+    assert tuple(row) == (7, "unit", None, 1)

@@ -97,6 +97,10 @@ class GuildSettings(Base):
     daily_budget_usd: Mapped[float | None] = mapped_column(Float)
     moderator_role_ids: Mapped[list[str]] = mapped_column(default=list)
     admin_role_ids: Mapped[list[str]] = mapped_column(default=list)
+    # Where the daily review nudge is posted for learners who chose "channel".
+    nudge_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The role granted to a learner who earns the course certificate here.
+    certificate_role_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -133,6 +137,14 @@ class QuizSession(Base):
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # "unit" (a /quiz), "challenge" (a cohort challenge attempt), "final" (certification)
+    # or "review" (spaced review); reports and eligibility rules filter on it.
+    kind: Mapped[str] = mapped_column(String(20), default="unit", server_default="unit")
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), index=True
+    )
+    # When the current question was shown: a fast right answer rates Easy in review.
+    question_shown_at: Mapped[datetime | None] = mapped_column()
 
 
 class QuizAttempt(Base):
@@ -155,6 +167,7 @@ class QuizAttempt(Base):
     grader: Mapped[str] = mapped_column(String(30))
     prompt_hash: Mapped[str | None] = mapped_column(String(64))
     hints_used: Mapped[int] = mapped_column(Integer, default=0)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -216,3 +229,159 @@ class QuotaState(Base):
     )
     available: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class Cohort(Base):
+    """A named group of learners in one server, run by its moderators."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("guild_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    # Learners may /cohort join an open cohort by themselves.
+    open: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortMember(Base):
+    """A learner in a cohort; a learner can be in several."""
+
+    __tablename__ = "cohort_members"
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CohortRole(Base):
+    """A Discord role whose members belong to the cohort (resolved when they show up)."""
+
+    __tablename__ = "cohort_roles"
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class Challenge(Base):
+    """A cohort challenge: a posted set of questions with a deadline and a leaderboard.
+
+    Attempts are quiz sessions with ``kind="challenge"``; the reminder and the closing are
+    driven from ``due_at``/``reminded_at``/``status`` so they survive a restart.
+    """
+
+    __tablename__ = "challenges"
+    __table_args__ = (Index("ix_challenges_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    course_id: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    question_ids: Mapped[list[str]] = mapped_column()
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    due_at: Mapped[datetime] = mapped_column()
+    # The zone the moderator gave, to show the deadline the way it was written.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReviewCard(Base):
+    """One question's spaced-review schedule for one learner (an fsrs ``Card``)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "course_id", "question_id"),
+        Index("ix_review_cards_due", "learner_id", "due"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    question_id: Mapped[str] = mapped_column(String(200))
+    # ``fsrs.Card.to_dict()``: state, step, stability, difficulty, due, last_review.
+    card: Mapped[dict[str, Any]] = mapped_column()
+    due: Mapped[datetime] = mapped_column()
+    last_review: Mapped[datetime | None] = mapped_column()
+
+
+class ReviewLog(Base):
+    """One review outcome (an fsrs ``ReviewLog``), kept for retention figures and tuning."""
+
+    __tablename__ = "review_logs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("review_cards.id", ondelete="CASCADE"), index=True
+    )
+    rating: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime] = mapped_column()
+
+
+class ReviewNudge(Base):
+    """A learner's opt-in to the daily "cards are due" nudge, and when it last went out."""
+
+    __tablename__ = "review_nudges"
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    # "dm" or "channel" (the server's configured nudge channel).
+    mode: Mapped[str] = mapped_column(String(10))
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class GeneratedQuestion(Base):
+    """A model-written question waiting for (or past) a moderator's review."""
+
+    __tablename__ = "generated_questions"
+    __table_args__ = (Index("ix_generated_questions_status", "course_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(String(100))
+    # The question as a bank entry (the same fields as a unit's YAML question).
+    question: Mapped[dict[str, Any]] = mapped_column()
+    source_section: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    model: Mapped[str] = mapped_column(String(100), default="")
+    prompt_hash: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Certificate(Base):
+    """A course certificate: signed so it cannot be forged, revocable by admins."""
+
+    __tablename__ = "certificates"
+    # A short random id people can type into /verify.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    discord_id: Mapped[int] = mapped_column(BigInteger)
+    learner_name: Mapped[str] = mapped_column(String(100))
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    course_id: Mapped[str] = mapped_column(String(100))
+    course_version: Mapped[str] = mapped_column(String(50))
+    score: Mapped[float] = mapped_column(Float)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quiz_sessions.id", ondelete="SET NULL")
+    )
+    issued_at: Mapped[datetime] = mapped_column()
+    signature: Mapped[str] = mapped_column(String(128))
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoke_reason: Mapped[str | None] = mapped_column(String(300))

@@ -48,10 +48,17 @@ def find_unit(deps: TutorDeps, unit_id: str) -> Unit:
     return unit
 
 
-def question_at(deps: TutorDeps, session: QuizSession, position: int) -> AnyQuestion | None:
+def question_bank(deps: TutorDeps, session: QuizSession) -> tuple[AnyQuestion, ...]:
+    """Where a session's questions come from: the final bank, or its unit's bank."""
+    if session.kind == "final":
+        return deps.course.final_questions
     unit = deps.course.unit(session.unit_id)
+    return unit.questions if unit else ()
+
+
+def question_at(deps: TutorDeps, session: QuizSession, position: int) -> AnyQuestion | None:
     wanted = session.question_ids[position] if position < len(session.question_ids) else None
-    return next((q for q in unit.questions if q.id == wanted), None) if unit else None
+    return next((q for q in question_bank(deps, session) if q.id == wanted), None)
 
 
 def view(deps: TutorDeps, session: QuizSession) -> QuestionView:
@@ -100,20 +107,53 @@ async def start_quiz(
         raise TutorError(f"Unit '{unit.id}' has no quiz questions yet.")
     candidates = [q.id for q in unit.questions]
     random.shuffle(candidates)
+    return await open_session(
+        deps, learner, lid, unit_id=unit.id, candidates=candidates, count=count
+    )
+
+
+async def open_session(
+    deps: TutorDeps,
+    learner: LearnerRef,
+    lid: int,
+    *,
+    unit_id: str,
+    candidates: list[str],
+    count: int,
+    kind: str = "unit",
+    challenge_id: int | None = None,
+    ordered: bool = False,
+) -> QuestionView:
+    """Start any kind of quiz session (unit quiz, challenge, final assessment, review) and
+    show its first question; answering goes through ``answer_question`` for all of them."""
     now = deps.clock()
     started = await deps.recorder.start(
-        StartWrite(lid, learner.guild_id, deps.course.id, unit.id, candidates, count, now)
+        StartWrite(
+            lid,
+            learner.guild_id,
+            deps.course.id,
+            unit_id,
+            candidates,
+            count,
+            now,
+            kind=kind,
+            challenge_id=challenge_id,
+            ordered=ordered,
+        )
     )
     session = QuizSession(
         id=started.session_id,
         learner_id=lid,
         course_id=deps.course.id,
-        unit_id=unit.id,
+        unit_id=unit_id,
         question_ids=started.question_ids,
         position=0,
         hints_used=0,
         status="active",
         created_at=now,
+        kind=kind,
+        challenge_id=challenge_id,
+        question_shown_at=now,
     )
     deps.quizzes[session.id] = (learner.discord_id, session)
     return view(deps, session)
@@ -239,7 +279,9 @@ async def answer_question(
             grader=graded.grader,
             prompt_hash=graded.prompt_hash,
             hints_used=session.hints_used,
-            at=deps.clock(),
+            at=(at := deps.clock()),
+            kind=session.kind,
+            shown_at=session.question_shown_at,
         )
     )
     if not recorded.accepted:
@@ -257,7 +299,7 @@ async def answer_question(
     )
     total = len(session.question_ids)
     next_view = None
-    session.position, session.hints_used = position + 1, 0
+    session.position, session.hints_used, session.question_shown_at = position + 1, 0, at
     if recorded.finished:
         session.status, session.score = "finished", recorded.quiz_score
         deps.quizzes.pop(session.id, None)

@@ -50,6 +50,15 @@ class AnswerWrite:
     prompt_hash: str | None
     hints_used: int
     at: datetime
+    kind: str = "unit"
+    shown_at: datetime | None = None
+
+    @property
+    def duration_ms(self) -> int | None:
+        """How long the learner took, from the question appearing to the answer."""
+        if self.shown_at is None:
+            return None
+        return max(0, round((self.at - self.shown_at).total_seconds() * 1000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +74,12 @@ class Recorded:
 
 @dataclass(frozen=True, slots=True)
 class StartWrite:
-    """A new quiz: ``count`` of the shuffled ``candidates``, questions not yet mastered first."""
+    """A new quiz: ``count`` of the shuffled ``candidates``, questions not yet mastered first.
+
+    ``ordered`` keeps the candidates' order instead (a challenge gives everyone the same
+    questions; a final assessment's draw is already random). ``kind`` and ``challenge_id``
+    say what the session is for (see ``QuizSession.kind``).
+    """
 
     learner_id: int
     guild_id: int | None
@@ -74,6 +88,9 @@ class StartWrite:
     candidates: list[str]
     count: int
     at: datetime
+    kind: str = "unit"
+    challenge_id: int | None = None
+    ordered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +108,11 @@ SESSION_STATE = select(QuizSession.id, QuizSession.position, QuizSession.status)
 ADVANCE = (
     update(QuizSession)
     .where(QuizSession.id == bindparam("sid"))
-    .values(position=bindparam("to"), hints_used=0)
+    .values(
+        position=bindparam("to"),
+        hints_used=0,
+        question_shown_at=bindparam("at", type_=UTCDateTime()),
+    )
 )
 FINISH = (
     update(QuizSession)
@@ -149,6 +170,9 @@ def start_sessions(
     """Create sessions, choosing questions never answered (then the weakest) first."""
     chosen = []
     for w in starts:
+        if w.ordered:
+            chosen.append(w.candidates[: max(1, min(w.count, len(w.candidates)))])
+            continue
         scores: dict[str, float] = {}
         for qid, score in _history(connection, (w.learner_id, w.course_id, w.unit_id)):
             scores[qid] = max(score, scores.get(qid, score))
@@ -167,6 +191,9 @@ def start_sessions(
                     "hints_used": 0,
                     "status": "active",
                     "created_at": w.at,
+                    "kind": w.kind,
+                    "challenge_id": w.challenge_id,
+                    "question_shown_at": w.at,
                 }
                 for w, q in zip(starts, chosen, strict=True)
             ],
@@ -210,6 +237,7 @@ def record_answers(
                 "grader": w.grader,
                 "prompt_hash": w.prompt_hash,
                 "hints_used": w.hints_used,
+                "duration_ms": w.duration_ms,
                 "created_at": w.at,
             }
             for w in kept
@@ -236,7 +264,7 @@ def record_answers(
         if not ok:
             out.append(Recorded(False))
             continue
-        level, completed = standing[(w.learner_id, w.course_id, w.unit_id)]
+        level, completed = standing.get((w.learner_id, w.course_id, w.unit_id), (0.0, False))
         out.append(
             Recorded(True, w.session_id in finals, finals.get(w.session_id), level, completed)
         )
@@ -259,7 +287,7 @@ def _advance(connection: Connection, writes: list[AnswerWrite]) -> list[bool]:
             current[w.session_id] = (w.position + 1, "active")
         accepted.append(ok)
     moves = [
-        {"sid": w.session_id, "to": w.position + 1}
+        {"sid": w.session_id, "to": w.position + 1, "at": w.at}
         for w, ok in zip(writes, accepted, strict=True)
         if ok
     ]
@@ -299,8 +327,11 @@ def _finish(
 def _update_progress(
     connection: Connection, kept: list[AnswerWrite], events: list[dict[str, Any]]
 ) -> dict[Key, tuple[float, bool]]:
-    """Recompute mastery of every unit the batch touched; complete units that qualify."""
-    units = {(w.learner_id, w.course_id, w.unit_id): w for w in kept}
+    """Recompute mastery of every unit the batch touched; complete units that qualify.
+
+    A final assessment's answers are not unit practice: they leave unit standing alone.
+    """
+    units = {(w.learner_id, w.course_id, w.unit_id): w for w in kept if w.kind != "final"}
     standing: dict[Key, tuple[float, bool]] = {}
     updates: list[dict[str, Any]] = []
     inserts: list[dict[str, Any]] = []
