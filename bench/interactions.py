@@ -39,6 +39,8 @@ from tutorbot.settings import load_settings  # noqa: E402
 
 MODEL_DELAY = 0.4
 CALLBACK = re.compile(r"/interactions/(\d+)/")
+QUESTION = "how does gradient descent use the learning rate"
+NUMBER = re.compile(re.escape(QUESTION) + r" #(\d+)")
 ANSWER = (
     "Gradient descent moves each weight a small step against its gradient, and the "
     "learning rate sets the size of the step. "
@@ -82,15 +84,15 @@ async def measure(
                 create_bot(settings, deps=deps), strict=False, turn_timeout=120
             )
             world, loop = harness.world, asyncio.get_running_loop()
-            data = command_data(
-                harness.bot.tree,
-                world,
-                "ask",
-                {"question": "how does gradient descent use the learning rate"},
-            )
+            # One question per interaction, so the model's first-token stamps can be matched.
             payloads = [
-                world.interaction(2, data, actor=world.learner, channel_id=world.ids())
-                for _ in range(n)
+                world.interaction(
+                    2,
+                    command_data(harness.bot.tree, world, "ask", {"question": f"{QUESTION} #{k}"}),
+                    actor=world.learner,
+                    channel_id=world.ids(),
+                )
+                for k in range(n)
             ]
             dispatched: dict[int, float] = {}
 
@@ -110,13 +112,16 @@ async def measure(
             acked.setdefault(int(match.group(1)), request.at)
         elif request.kind in ("followup", "edit") and "/webhooks/" in request.path:
             shown.setdefault(request.path.split("/")[3], []).append(request.at)
-    token_of = {int(str(p["id"])): str(p["token"]) for p in payloads}
+    token_of = [str(p["token"]) for p in payloads]
+    first_token_at = {
+        int(found[1]): at for message, at in first_tokens() if (found := NUMBER.search(message))
+    }
     return {
         "acks": [1000 * (acked[i] - t) for i, t in dispatched.items() if i in acked],
         "first": [
-            1000 * (min(shown[token_of[i]]) - acked[i] - MODEL_DELAY)
-            for i in acked
-            if token_of[i] in shown
+            1000 * (min(shown[token_of[k]]) - at)
+            for k, at in first_token_at.items()
+            if token_of[k] in shown
         ],
         "gaps": [
             b - a

@@ -15,6 +15,7 @@ from tutorbot.storage import Database
 from tutorbot.tokens import TokenCounter, token_counter
 from tutorbot.tutor import TutorDeps
 from tutorbot.tutor.ledger import DatabaseUsageSink
+from tutorbot.tutor.question_review import merge_approved_questions
 from tutorbot.tutor.writer import DatabaseWriter
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,9 @@ async def open_tutor(settings: Settings) -> AsyncIterator[TutorDeps]:
     if llm is None:
         log.info("no model endpoint configured: the tutor answers offline from the course")
     deps = TutorDeps(settings, course, retriever, db, writer, llm, counter)
-    freeze_startup_objects()
     try:
+        await merge_approved_questions(deps)  # moderator-approved questions join their units
+        freeze_startup_objects()
         yield deps
     finally:
         await deps.aclose()

@@ -29,11 +29,20 @@ from tutorbot.retrieval import Retriever, SearchResult
 from tutorbot.settings import Settings, load_settings
 from tutorbot.storage.cli import db_app
 from tutorbot.tutor import Answer, LearnerRef, ask
+from tutorbot.tutor.certify_cli import certificate_app, export_app
+from tutorbot.tutor.costs_cli import costs_command
+from tutorbot.tutor.questions_cli import questions_app
+from tutorbot.tutor.reports.cli import report_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.splitlines()[0])
 curriculum_app = typer.Typer(no_args_is_help=True, help="Check and inspect a course.")
 app.add_typer(curriculum_app, name="curriculum")
 app.add_typer(db_app, name="db", help="Database schema: upgrade, current revision.")
+app.add_typer(certificate_app, name="certificate")
+app.add_typer(export_app, name="export")
+app.add_typer(questions_app, name="questions")
+app.add_typer(report_app, name="report")
+app.command("costs")(costs_command)
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 

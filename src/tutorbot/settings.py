@@ -79,6 +79,36 @@ class Settings(BaseSettings):
     quota_max: int = Field(default=10, ge=1, description="LLM questions a learner can bank.")
     quota_refill_seconds: int = Field(default=180, ge=1, description="One question back every.")
     max_answer_chars: int = Field(default=2000, ge=100, description="Longest accepted answer.")
+    certificate_secret: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="HMAC key that signs certificates (default: a key generated once in data_dir).",
+    )
+    xapi_base: str = Field(
+        default="https://tutorbot.invalid/xapi",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="IRI prefix of exported xAPI activities, extensions and own verbs.",
+    )
+    lrs_endpoint: str | None = Field(
+        default=None, description="xAPI LRS endpoint (statements go to <endpoint>/statements)."
+    )
+    lrs_username: str | None = Field(default=None, description="LRS basic-auth user (key).")
+    lrs_password: SecretStr | None = Field(default=None, description="LRS basic-auth secret.")
+    challenge_reminder_hours: float = Field(
+        default=24.0, gt=0, description="Remind this long before a challenge closes (or at half)."
+    )
+    challenge_tick_seconds: float = Field(
+        default=60.0, ge=1, description="How often deadlines and reminders are checked."
+    )
+    review_retention: float = Field(
+        default=0.9, ge=0.7, le=0.97, description="Recall chance FSRS schedules reviews for."
+    )
+    review_fuzz: bool = Field(
+        default=True, description="Spread review due dates a little (FSRS fuzz) to avoid pile-ups."
+    )
+    review_nudge_hour: int = Field(
+        default=17, ge=0, le=23, description="UTC hour of the daily 'reviews due' nudge."
+    )
 
     @property
     def llm_configured(self) -> bool:

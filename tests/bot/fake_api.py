@@ -24,6 +24,8 @@ from tests.bot.message_store import EPHEMERAL, LOADING, MessageStore, http_error
 from tests.bot.sent_log import Sent, SentFile
 
 Handler = Callable[[Sent, dict[str, str]], Any]
+_ROLE = ("PUT", "DELETE")
+MEMBER_ROLE = "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"
 
 
 @dataclass(slots=True)
@@ -66,6 +68,8 @@ class FakeDiscordApi:
     modals: dict[str, tuple[Payload, int | None]] = field(default_factory=dict)
     interactions: dict[str, OpenInteraction] = field(default_factory=dict)
     overrides: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
+    # Roles the bot added to (or removed from) members, by user id.
+    member_roles: dict[int, set[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.store = MessageStore(self.world)
@@ -148,6 +152,8 @@ class FakeDiscordApi:
             return [self.world.registered(c, args.get("guild_id")) for c in commands]
         if key == "POST /channels/{channel_id}/typing":
             return None
+        if sent.method in _ROLE and sent.route == MEMBER_ROLE:
+            return self._member_role(sent, args)
         if sent.route.startswith("/channels/{channel_id}/messages"):
             return self._channel_message(sent, args)
         if key == "POST /interactions/{webhook_id}/{webhook_token}/callback":
@@ -157,6 +163,26 @@ class FakeDiscordApi:
         raise NotImplementedError(
             f"the fake Discord API has no answer for {key}; add one with harness.api.route(...)"
         )
+
+    def _member_role(self, sent: Sent, args: dict[str, str]) -> None:
+        """Add or remove a member's role as Discord does: the bot needs Manage Roles and a
+        role above the one it hands out (else 403 Missing Permissions)."""
+        roles = {r["id"]: r for r in self.world.roles()}
+        role = roles.get(args["role_id"])
+        if role is None:
+            raise http_error(404, 10011, "Unknown Role")
+        own = [roles[str(r)] for r in self.world.bot.roles if str(r) in roles]
+        granted = discord.Permissions(int(roles[str(self.world.guild_id)]["permissions"]))
+        for mine in own:
+            granted |= discord.Permissions(int(mine["permissions"]))
+        top = max((mine["position"] for mine in own), default=0)
+        if not (granted.manage_roles or granted.administrator) or role["position"] >= top:
+            raise http_error(403, 50013, "Missing Permissions")
+        held = self.member_roles.setdefault(int(args["user_id"]), set())
+        if sent.method == "PUT":
+            held.add(int(args["role_id"]))
+        else:
+            held.discard(int(args["role_id"]))
 
     def _interaction(self, args: dict[str, str], *, callback: bool = False) -> OpenInteraction:
         opened = self.interactions.get(args["webhook_token"])

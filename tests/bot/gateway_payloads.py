@@ -119,7 +119,17 @@ class World:
         moderator_perms = EVERYONE_PERMISSIONS | MODERATOR_PERMISSIONS
         self.moderator = Persona(ids(), "grace", (self.moderator_role_id,), moderator_perms)
         self.admin = Persona(ids(), "linus", (self.admin_role_id,), admin_perms)
-        self.people = (self.bot, self.learner, self.other_learner, self.moderator, self.admin)
+        # A plain role (no permissions) held by one learner: cohort links, configured roles.
+        self.study_role_id = ids()
+        self.role_learner = Persona(ids(), "katherine", (self.study_role_id,), EVERYONE_PERMISSIONS)
+        self.people = (
+            self.bot,
+            self.learner,
+            self.other_learner,
+            self.moderator,
+            self.admin,
+            self.role_learner,
+        )
 
     # -- descriptions of the guild ------------------------------------------------------------
 
@@ -145,12 +155,13 @@ class World:
         }
 
     def roles(self) -> list[Payload]:
-        """@everyone (whose id is the guild's), then the bot's, Moderator and Admin roles."""
+        """@everyone (whose id is the guild's), the bot's, Moderator, Admin and Study Group."""
         return [
             self.role(self.guild_id, "@everyone", 0, EVERYONE_PERMISSIONS),
             self.role(self.bot_role_id, "tutorbot", 1, BOT_PERMISSIONS),
             self.role(self.moderator_role_id, "Moderator", 2, MODERATOR_PERMISSIONS),
             self.role(self.admin_role_id, "Admin", 3, discord.Permissions(administrator=True)),
+            self.role(self.study_role_id, "Study Group", 1, discord.Permissions.none()),
         ]
 
     def channel(self, channel_id: int | None = None) -> Payload:

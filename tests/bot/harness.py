@@ -79,9 +79,15 @@ class Harness:
         self._loggers = [logging.getLogger(name) for name in watch_loggers]
 
     @classmethod
-    async def start(cls, bot: commands.Bot, **options: Any) -> Harness:
-        """Log in against the fake (running ``setup_hook``), then READY and GUILD_CREATE."""
+    async def start(
+        cls, bot: commands.Bot, *, messages: Mapping[int, Payload] | None = None, **options: Any
+    ) -> Harness:
+        """Log in against the fake (running ``setup_hook``), then READY and GUILD_CREATE.
+
+        ``messages`` are already in Discord (a previous process posted them), before the
+        bot's background tasks start."""
         harness = cls(bot, **options)
+        harness.api.messages.update(messages or {})
         harness._install()
         try:
             await bot.login(TOKEN)
@@ -260,6 +266,23 @@ class Harness:
         if self.strict and turn.errors:
             raise HarnessError("the bot failed:\n" + "\n".join(turn.errors))
         return turn
+
+    async def gateway_event(self, event: str, payload: Payload) -> list[str]:
+        """Deliver a gateway event (``"MESSAGE_CREATE"``, ...) through discord.py's parser and
+        wait for the handlers it started; returns errors they raised or logged."""
+        first_error = len(self._errors.lines)
+        before = asyncio.all_tasks()
+        getattr(self.bot._connection, f"parse_{event.lower()}")(payload)
+        spawned = asyncio.all_tasks() - before
+        if spawned:
+            _, pending = await asyncio.wait(spawned, timeout=self.turn_timeout)
+            if pending:
+                raise HarnessError(f"handlers still running after {self.turn_timeout}s: {pending}")
+        crashed = [repr(t.exception()) for t in spawned if not t.cancelled() and t.exception()]
+        errors = [*self._errors.lines[first_error:], *crashed]
+        if self.strict and errors:
+            raise HarnessError("the bot failed:\n" + "\n".join(errors))
+        return errors
 
     def _showing(self, message_id: int | None) -> list[Payload]:
         """Where to look for a component: that message, or every message, newest first."""

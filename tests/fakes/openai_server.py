@@ -47,7 +47,8 @@ class FakeOpenAI:
         self.default_text = default_text
         self.stream_usage = stream_usage
         self.requests: list[dict[str, Any]] = []
-        # (the request's last message, wall-clock time its first token went out)
+        # (the request's last message, time.monotonic() when its first token went out: on
+        # Linux that clock is system-wide, so another process's event loop can compare it)
         self.first_tokens: list[tuple[str, float]] = []
         self._queue: deque[ScriptedReply] = deque()
         self._ids = itertools.count(1)
@@ -172,7 +173,7 @@ class FakeOpenAI:
         last = str((body.get("messages") or [{}])[-1].get("content", ""))
         for n, piece in enumerate(pieces):
             if n == 0:
-                self.first_tokens.append((last, time.time()))
+                self.first_tokens.append((last, time.monotonic()))
             if script.cut_stream and n >= max(1, len(pieces) // 2):
                 assert request.transport is not None
                 request.transport.abort()  # no finish chunk, no [DONE], no chunked terminator

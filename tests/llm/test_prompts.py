@@ -25,6 +25,12 @@ HISTORY = [
 SAMPLE_CONTEXT: dict[str, dict[str, object]] = {
     "explain": {"topic": "loss functions", "level": "beginner", "passages": PASSAGES},
     "ask": {"question": "What is a loss?", "passages": PASSAGES, "history": HISTORY},
+    "tutor": {
+        "question": "And why square it?",
+        "unit_title": "Training",
+        "passages": PASSAGES,
+        "history": HISTORY,
+    },
     "hint": {"question": "What does the learning rate set?", "step": 2, "choices": ["a", "b"]},
     "quiz_feedback": {
         "question": "Why does momentum help?",
@@ -33,6 +39,13 @@ SAMPLE_CONTEXT: dict[str, dict[str, object]] = {
         "max_score": 2,
         "section": "advanced#momentum",
         "passages": PASSAGES,
+    },
+    "generate_questions": {
+        "unit_id": "training",
+        "unit_title": "Training",
+        "count": 2,
+        "passages": PASSAGES,
+        "existing": ["What is a loss?"],
     },
     "grade_short_answer": {
         "question": "Why does momentum help?",

@@ -150,11 +150,15 @@ async def test_built_gateway_talks_to_the_configured_endpoint(
     gateway = build_gateway(load_settings(), prompts, counter, MemoryUsageSink())
     assert gateway is not None
     fake_openai.reply("Hello from the endpoint.")
+    fake_openai.reply("Streamed from the endpoint.", chunk_size=5)
 
     reply = await gateway.complete("ask", question="What is a loss?", passages=PASSAGES)
+    streamed = [d async for d in gateway.stream("ask", question="And a gradient?", passages=[])]
     await gateway.aclose()
 
     assert (reply.text, fake_openai.requests[0]["model"]) == (
         "Hello from the endpoint.",
         "local-model",
     )
+    assert len(streamed) > 1
+    assert "".join(streamed) == "Streamed from the endpoint."

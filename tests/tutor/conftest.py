@@ -72,6 +72,7 @@ async def make_tutor(
         )
         db = await Database.connect(settings.effective_database_url)
         writer = DatabaseWriter.for_database(db)
+        clock = clock or FakeClock()
         llm = None
         if server is not None:
             client = openai.AsyncOpenAI(base_url=server.base_url, api_key="test", max_retries=0)
@@ -80,8 +81,10 @@ async def make_tutor(
                 model="gpt-4o-mini",
                 prompts=PromptLibrary(default_prompts_dir()),
                 counter=token_counter(),
-                sink=DatabaseUsageSink(writer),
+                sink=DatabaseUsageSink(writer, clock),
                 timeout=2.0,
+                context_window=settings.context_window,
+                reply_reserve=settings.max_reply_tokens,
                 retries=1,
                 retry_base_delay=0.001,
                 retry_max_delay=0.002,
@@ -94,7 +97,7 @@ async def make_tutor(
             writer,
             llm,
             token_counter(),
-            clock or FakeClock(),
+            clock,
         )
         opened.append(deps)
         return deps

@@ -55,6 +55,10 @@ class TutorBot(commands.Bot):
 
         await load_cogs(self)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No text commands: cogs listen to the messages they care about (a mention in a
+        tutoring thread), and nothing else is parsed as a command."""
+
     async def close(self) -> None:
         """Disconnect, then close what the setup hook built."""
         await super().close()

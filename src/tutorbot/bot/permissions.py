@@ -22,7 +22,6 @@ import discord
 from discord import app_commands
 
 from tutorbot.errors import TutorError
-from tutorbot.tutor.guilds import guild_config
 
 if TYPE_CHECKING:
     from tutorbot.bot.client import TutorBot
@@ -52,7 +51,7 @@ async def rank_of(interaction: discord.Interaction) -> Rank:
     if interaction.guild_id is None or not isinstance(member, discord.Member):
         return Rank.LEARNER
     bot: TutorBot = interaction.client  # type: ignore[assignment]
-    config = await guild_config(bot.deps, interaction.guild_id)
+    config = await bot.deps.rules.config(interaction.guild_id)  # cached, dropped on change
     perms = interaction.permissions
     roles = {role.id for role in member.roles}
     if perms.administrator or perms.manage_guild or roles & config.admin_role_ids:

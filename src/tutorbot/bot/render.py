@@ -410,7 +410,11 @@ def progress_embed(report: ProgressReport) -> discord.Embed:
         description=_clip("\n".join(lines) or "No units yet.", 4096),
         colour=_GREEN if done else _BLUE,
     )
-    embed.set_footer(text=f"{report.completed}/{len(report.units)} units completed")
+    footer = f"{report.completed}/{len(report.units)} units completed"
+    if report.retention is not None:
+        footer += f" · {report.reviews_due} reviews due (/review)"
+        footer += f" · predicted recall {report.retention:.0%}"
+    embed.set_footer(text=footer)
     return embed
 
 

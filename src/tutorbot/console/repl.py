@@ -27,6 +27,7 @@ from tutorbot.tutor import (
     progress_report,
     start_quiz,
 )
+from tutorbot.tutor.review import describe_wait, start_review
 
 HELP = """Commands:
   /units               the course's units and your status
@@ -35,6 +36,7 @@ HELP = """Commands:
   /ask QUESTION        ask anything about the course (plain text works too)
   /quiz [UNIT]         start a quiz; then type answers (a number or letter for choices)
   /hint                a hint for the current quiz question
+  /review              go through your due review cards, oldest first
   /progress            your progress in every unit
   /quit                leave (progress is saved)"""
 
@@ -54,6 +56,7 @@ class ConsoleTutor:
             "/ask": self._ask,
             "/quiz": self._quiz,
             "/hint": self._hint,
+            "/review": self._review,
             "/progress": self._progress,
             "/help": self._help,
         }
@@ -140,6 +143,20 @@ class ConsoleTutor:
         self.quiz = question.session_id
         self._render_question(question)
 
+    async def _review(self, _: str) -> None:
+        started = await start_review(learner=self.learner, deps=self.deps)
+        if started.first is None:
+            when = started.next_due and describe_wait(started.next_due, self.deps.clock())
+            self.out.print(
+                f"Nothing is due for review now. Your next card is due {when}."
+                if when
+                else "Nothing to review yet: the questions you answer in /quiz come back here."
+            )
+            return
+        self.out.print(f"{started.due} review cards due, oldest first.")
+        self.quiz = started.first.session_id
+        self._render_question(started.first)
+
     async def _answer(self, text: str) -> None:
         assert self.quiz is not None
         step: QuizStep = await answer_question(
@@ -169,6 +186,11 @@ class ConsoleTutor:
     async def _progress(self, _: str) -> None:
         report = await progress_report(learner=self.learner, deps=self.deps)
         self.out.print(f"{report.completed}/{len(report.units)} units completed")
+        if report.retention is not None:
+            self.out.print(
+                f"{report.reviews_due} review cards due (/review); "
+                f"predicted recall {report.retention:.0%}"
+            )
         for u in report.units:
             bar = "█" * round(u.mastery * 10) + "░" * (10 - round(u.mastery * 10))
             self.out.print(

@@ -16,6 +16,7 @@ from tutorbot.llm.budget import (
     fit_context,
 )
 from tutorbot.llm.errors import (
+    LlmBudgetSpentError,
     LlmError,
     LlmOutputError,
     LlmRejectedError,
@@ -25,7 +26,7 @@ from tutorbot.llm.errors import (
     PromptTemplateError,
 )
 from tutorbot.llm.factory import build_gateway
-from tutorbot.llm.gateway import Completion, LlmGateway
+from tutorbot.llm.gateway import CallRouter, Completion, LlmGateway
 from tutorbot.llm.prompts import (
     ChatMessage,
     PromptLibrary,
@@ -47,10 +48,12 @@ from tutorbot.llm.usage import (
 
 __all__ = [
     "KNOWN_PRICES",
+    "CallRouter",
     "ChatMessage",
     "Completion",
     "ContextFit",
     "Fitted",
+    "LlmBudgetSpentError",
     "LlmError",
     "LlmGateway",
     "LlmOutputError",

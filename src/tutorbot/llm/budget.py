@@ -112,7 +112,8 @@ def fit_context(
 
     Values follow reciprocal rank: passage ``r`` (0 = best) is worth ``1/(r+1)``, the turn
     ``a`` places from the newest is worth ``1/(a+2)``; so the latest turn counts like the
-    second passage and old turns go before good passages. Part sizes are estimates (tokens
+    second passage and old turns go before good passages; the turns kept are always the
+    newest ones, without gaps. Part sizes are estimates (tokens
     do not add up exactly across joins), so the rendered prompt is counted again and the
     limit tightened until the real count fits.
     """
@@ -131,7 +132,10 @@ def fit_context(
     while True:
         fitted = fit(fixed, parts, target)
         kept_passages = [passages[i] for i in fitted.kept if i >= 0]
-        kept_history = [history[-1 - i] for i in sorted(fitted.kept, reverse=True) if i < 0]
+        # A conversation keeps an unbroken run of its newest turns: an old short question
+        # kept without its long reply (what value per token alone would do) misleads.
+        dropped = [j for j in range(len(history)) if -1 - j not in fitted.kept]
+        kept_history = list(history[max(dropped, default=-1) + 1 :])
         prompt = prompts.render(template, passages=kept_passages, history=kept_history, **context)
         tokens = count_messages(counter, prompt.messages)
         if tokens <= limit:

@@ -34,6 +34,24 @@ class LlmUnavailableError(LlmError):
         )
 
 
+class LlmBudgetSpentError(LlmUnavailableError):
+    """The server's daily budget for model calls is spent; the gateway made no call.
+
+    A subclass of ``LlmUnavailableError`` so every service that already falls back to the
+    offline tutor on an outage does so here too, until the budget day ends.
+    """
+
+    code = "budget_spent"
+
+    def __init__(self, reason: str = "daily budget spent") -> None:
+        LlmError.__init__(
+            self,
+            "This server's daily AI budget is used up; answers come from the course text "
+            "until 00:00 UTC.",
+            reason,
+        )
+
+
 class LlmRejectedError(LlmError):
     """The endpoint refused the request (400, 401, 403, 404...); retrying would not help."""
 

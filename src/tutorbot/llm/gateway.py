@@ -13,8 +13,7 @@ import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -28,7 +27,7 @@ from tutorbot.llm.retry import RetryPolicy, with_retries
 from tutorbot.llm.streaming import StreamState, stream_deltas
 from tutorbot.llm.structured import REPAIR_REQUEST, describe_problems, parse_reply
 from tutorbot.llm.structured import response_format as json_response_format
-from tutorbot.llm.usage import Prices, UsageSink, prices_for
+from tutorbot.llm.usage import Prices, UsageRecord, UsageSink, prices_for
 from tutorbot.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -57,8 +56,37 @@ class Completion:
         return self.finish_reason == "length"
 
 
+class CallRouter(Protocol):
+    """Per-server rules the gateway applies to every call (the tutor's ``GuildRules``)."""
+
+    async def model_for(self, guild_id: int | None) -> str:
+        """The model for this server's calls; raises ``LlmBudgetSpentError`` when the
+        server may not spend more today (then no request is made and nothing recorded)."""
+        ...
+
+    def spent(self, usage: UsageRecord) -> None:
+        """Count a finished call against its server's spend."""
+        ...
+
+
+class _RoutedSink:
+    """The usage sink, with the router told of each call's cost as it is recorded."""
+
+    def __init__(self, sink: UsageSink, router: CallRouter) -> None:
+        self._sink = sink
+        self._router = router
+
+    async def record(self, usage: UsageRecord) -> None:
+        self._router.spent(usage)
+        await self._sink.record(usage)
+
+
 class LlmGateway:
-    """Rendered prompts in, checked replies out; one instance per process."""
+    """Rendered prompts in, checked replies out; one instance per process.
+
+    ``router`` (settable after start-up) picks each call's model by server and refuses calls
+    of a server whose daily budget is spent; without one every call uses ``model``.
+    """
 
     def __init__(
         self,
@@ -77,6 +105,7 @@ class LlmGateway:
         retry_max_delay: float = 8.0,
         max_retry_after: float = 20.0,
         stream_usage: bool = True,
+        router: CallRouter | None = None,
     ) -> None:
         self._client = client
         self.model = model
@@ -87,13 +116,9 @@ class LlmGateway:
         self.context_window = context_window
         self.reply_reserve = reply_reserve
         self._stream_usage = stream_usage
-        self._ledger = partial(
-            CallLedger,
-            sink=sink,
-            counter=counter,
-            prices=prices if prices is not None else prices_for(model),
-            model=model,
-        )
+        self._sink = sink
+        self._prices = prices if prices is not None else prices_for(model)
+        self.router = router
 
     def prompt_limit(self, max_tokens: int | None = None) -> int:
         """Tokens a prompt may use when ``max_tokens`` (default: the reserve) stay for the reply."""
@@ -129,11 +154,11 @@ class LlmGateway:
         **context: object,
     ) -> Completion:
         """The whole reply to ``template`` rendered with ``context``."""
-        async with self._ledger(
+        async with await self._ledger(
             template=template, learner_id=learner_id, guild_id=guild_id
         ) as ledger:
             prompt, reply_tokens = self._prepare(ledger, template, context, max_tokens)
-            response = await self._create(self._params(prompt.messages, reply_tokens))
+            response = await self._create(self._params(ledger.model, prompt.messages, reply_tokens))
             text = self._reply_text(response, ledger, prompt.messages)
             choice = response.choices[0]
             return Completion(
@@ -159,7 +184,7 @@ class LlmGateway:
         Raises ``LlmStreamInterruptedError`` after the last delta if the stream ended without
         a finish reason, so a cut-off answer is never passed off as complete.
         """
-        async with self._ledger(
+        async with await self._ledger(
             template=template, learner_id=learner_id, guild_id=guild_id
         ) as ledger:
             prompt, reply_tokens = self._prepare(ledger, template, context, max_tokens)
@@ -167,7 +192,7 @@ class LlmGateway:
             try:
                 deltas = stream_deltas(
                     self._require_client(),
-                    self._params(prompt.messages, reply_tokens),
+                    self._params(ledger.model, prompt.messages, reply_tokens),
                     self._retry,
                     state,
                 )
@@ -194,14 +219,16 @@ class LlmGateway:
         Invalid JSON or a schema mismatch gets one repair request (the problems sent back,
         corrected JSON asked for); if that fails too, ``LlmOutputError``.
         """
-        async with self._ledger(
+        async with await self._ledger(
             template=template, learner_id=learner_id, guild_id=guild_id
         ) as ledger:
             prompt, reply_tokens = self._prepare(ledger, template, context, max_tokens)
             fmt = json_response_format(schema)
             messages = list(prompt.messages)
             for attempt in ("first reply", "repair"):
-                response = await self._create(self._params(messages, reply_tokens, fmt))
+                response = await self._create(
+                    self._params(ledger.model, messages, reply_tokens, fmt)
+                )
                 text = self._reply_text(response, ledger, messages, refusal_is_error=True)
                 try:
                     return parse_reply(schema, text)
@@ -221,6 +248,26 @@ class LlmGateway:
         if self._client is not None:
             await self._client.close()
 
+    async def _ledger(
+        self, *, template: str, learner_id: int | None, guild_id: int | None
+    ) -> CallLedger:
+        """The call's ledger, for the model the server's rules choose (or the default)."""
+        if self.router is None:
+            model, sink = self.model, self._sink
+        else:
+            model = await self.router.model_for(guild_id)
+            sink = _RoutedSink(self._sink, self.router)
+        return CallLedger(
+            sink=sink,
+            counter=self._counter,
+            # Configured prices are for the configured model; another one costs list price.
+            prices=self._prices if model == self.model else prices_for(model),
+            model=model,
+            template=template,
+            learner_id=learner_id,
+            guild_id=guild_id,
+        )
+
     def _prepare(
         self,
         ledger: CallLedger,
@@ -238,15 +285,14 @@ class LlmGateway:
 
     def _params(
         self,
+        model: str,
         messages: Sequence[ChatMessage],
         max_tokens: int,
         fmt: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        limit_key = (
-            "max_completion_tokens" if self.model.startswith(_NEW_LIMIT_PARAM) else "max_tokens"
-        )
+        limit_key = "max_completion_tokens" if model.startswith(_NEW_LIMIT_PARAM) else "max_tokens"
         params: dict[str, Any] = {
-            "model": self.model,
+            "model": model,
             "messages": list(messages),
             limit_key: max_tokens,
             "timeout": self._timeout,

@@ -42,7 +42,7 @@ class CallLedger:
         self._sink = sink
         self._counter = counter
         self._prices = prices
-        self._model = model
+        self.model = model
         self._learner_id = learner_id
         self._guild_id = guild_id
         self.template = template
@@ -76,7 +76,7 @@ class CallLedger:
         record = UsageRecord(
             learner_id=self._learner_id,
             guild_id=self._guild_id,
-            model=self._model,
+            model=self.model,
             template=self.template,
             template_hash=self.template_hash,
             prompt_tokens=self.prompt_tokens,

@@ -108,7 +108,21 @@ class UnitProgress(Base):
     """A learner's standing in one unit of one course."""
 
     __tablename__ = "unit_progress"
-    __table_args__ = (UniqueConstraint("learner_id", "course_id", "unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("learner_id", "course_id", "unit_id"),
+        # Covering: the completion report reads every column it needs from the index, in
+        # learner order, and never the table (whose rows interleave as learners answer).
+        Index(
+            "ix_unit_progress_report",
+            "learner_id",
+            "course_id",
+            "unit_id",
+            "status",
+            "mastery",
+            "attempts",
+            "completed_at",
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(String(100))
@@ -209,6 +223,8 @@ class LearningEvent(Base):
     """Append-only log in xAPI's shape: actor, verb, object, result, time."""
 
     __tablename__ = "learning_events"
+    # "Was this learner active in this server?" in one index probe (reports by server).
+    __table_args__ = (Index("ix_learning_events_guild_learner", "guild_id", "learner_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     learner_id: Mapped[int] = mapped_column(
         ForeignKey("learners.id", ondelete="CASCADE"), index=True

@@ -4,16 +4,18 @@ Flow: retrieve; if the course does not cover the question, say so (no model call
 quota spent); without a model, answer from the passages themselves (labelled offline);
 otherwise spend one quota heart, fit the passages into the prompt budget, and keep only
 citations of passages the model was actually given. A model outage falls back to the
-offline answer and refunds the heart.
+offline answer and refunds the heart. A server whose daily budget is spent answers offline
+(no heart spent) until 00:00 UTC; its quota and model are its own (``deps.rules``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tutorbot.errors import TutorError
-from tutorbot.llm import ContextFit, LlmError
+from tutorbot.llm import ContextFit, LlmBudgetSpentError, LlmError
 from tutorbot.retrieval import Hit, SearchResult
 from tutorbot.tutor import quota
 from tutorbot.tutor.citations import checked_citations, gist
@@ -23,6 +25,16 @@ from tutorbot.tutor.records import learner_id, record_event
 from tutorbot.tutor.results import Answer, Citation
 
 LEVELS = ("beginner", "intermediate", "advanced")
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier message of a conversation: ``role`` is "user" or "assistant"."""
+
+    role: str
+    content: str
+
+
 OFFLINE_PASSAGES = 3
 
 
@@ -42,7 +54,7 @@ def not_in_course(result: SearchResult, deps: TutorDeps) -> Answer:
     return Answer(text, [], False, "offline", suggestions=result.nearest_units())
 
 
-async def _answer_stream(
+async def grounded_stream(
     template: str,
     result: SearchResult,
     context: dict[str, Any],
@@ -51,23 +63,28 @@ async def _answer_stream(
     deps: TutorDeps,
     verb: str,
     object_id: str,
+    history: Sequence[Turn] = (),
 ) -> AsyncIterator[str | Answer]:
     """Text deltas as the model writes, then the checked ``Answer`` as the last item.
 
     Spends a heart first; any model failure, even mid-stream, ends with the offline answer
-    (whose text replaces what was streamed) and the heart back.
+    (whose text replaces what was streamed) and the heart back. ``history`` (oldest first)
+    is kept as far as the prompt budget allows, newest turns first.
     """
-    settings = deps.settings
     now = deps.clock()
     lid = await learner_id(deps, learner)
     answer: Answer
     if deps.llm is None:
         answer = offline_answer(result)
+    elif (await deps.rules.budget(learner.guild_id)).exhausted:
+        # The server's daily budget is spent: offline until 00:00 UTC, no heart spent.
+        answer = offline_answer(result, note=LlmBudgetSpentError().user_message)
     else:
-        await deps.writer.run(lambda db: quota.spend(db, lid, settings, now))
+        limits = await deps.rules.config(learner.guild_id)  # the server's own quota
+        await deps.writer.run(lambda db: quota.spend(db, lid, limits, now))
         try:
-            fitted: ContextFit[Hit, object] = deps.llm.fit_context(
-                template, passages=result.hits, **context
+            fitted: ContextFit[Hit, Turn] = deps.llm.fit_context(
+                template, passages=result.hits, history=history, **context
             )
             parts: list[str] = []
             async for delta in deps.llm.stream(
@@ -75,6 +92,7 @@ async def _answer_stream(
                 learner_id=lid,
                 guild_id=learner.guild_id,
                 passages=fitted.passages,
+                history=fitted.history,
                 **context,
             ):
                 parts.append(delta)
@@ -84,9 +102,13 @@ async def _answer_stream(
                 citations = [Citation(h.id, h.unit, h.title) for h in fitted.passages[:2]]
             answer = Answer(text, citations, True, "llm")
         except LlmError as exc:
-            note = f"The model is unavailable ({exc.user_message}); answering from the course."
+            note = (
+                exc.user_message
+                if isinstance(exc, LlmBudgetSpentError)
+                else f"The model is unavailable ({exc.user_message}); answering from the course."
+            )
             answer = offline_answer(result, note=note)
-            await deps.writer.run(lambda db: quota.refund(db, lid, settings, now))
+            await deps.writer.run(lambda db: quota.refund(db, lid, limits, now))
     await record_event(
         deps,
         lid,
@@ -125,7 +147,7 @@ async def ask_stream(
         )
         yield not_in_course(result, deps)
         return
-    async for item in _answer_stream(
+    async for item in grounded_stream(
         "ask",
         result,
         {"question": question},
@@ -156,7 +178,7 @@ async def explain_stream(
         yield not_in_course(deps.retriever.search(topic, deps.settings.search_k), deps)
         return
     object_id = f"{deps.course.id}/{unit_id or 'course'}/explain"
-    async for item in _answer_stream(
+    async for item in grounded_stream(
         "explain",
         result,
         {"topic": topic, "level": level},

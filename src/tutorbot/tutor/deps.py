@@ -13,7 +13,9 @@ from tutorbot.retrieval import Retriever
 from tutorbot.settings import Settings
 from tutorbot.storage import Database, QuizSession
 from tutorbot.tokens import TokenCounter
+from tutorbot.tutor.guild_rules import GuildRules
 from tutorbot.tutor.recorder import AnswerRecorder
+from tutorbot.tutor.review_sql import review_scheduler
 from tutorbot.tutor.writer import DatabaseWriter
 
 
@@ -37,9 +39,17 @@ class TutorDeps:
     recorder: AnswerRecorder = field(init=False)
     learner_ids: dict[int, tuple[int, str]] = field(default_factory=dict, init=False)
     quizzes: dict[int, tuple[int, QuizSession]] = field(default_factory=dict, init=False)
+    # Per-server model and daily budget; the gateway consults it before every call.
+    rules: GuildRules = field(init=False)
 
     def __post_init__(self) -> None:
-        self.recorder = AnswerRecorder(self.writer)
+        self.rules = GuildRules(self)
+        if self.llm is not None:
+            self.llm.router = self.rules
+        self.recorder = AnswerRecorder(
+            self.writer,
+            review_scheduler(self.settings.review_retention, self.settings.review_fuzz),
+        )
 
     async def aclose(self) -> None:
         """Flush queued writes and close the model client and the database."""

@@ -24,8 +24,10 @@ from tutorbot.llm import LlmGateway, LlmOutputError, LlmUnavailableError
 
 AnyQuestion = MultipleChoiceQuestion | TrueFalseQuestion | ShortAnswerQuestion | NumericQuestion
 PASS = 0.6  # a short answer at or above this share of rubric points counts as correct
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+# A true/false question is shown as two choices, "A. True" and "B. False" (a Discord button
+# sends the choice number), so the numbers and letters of those choices count too.
+_TRUE = {"true", "t", "yes", "y", "1", "a"}
+_FALSE = {"false", "f", "no", "n", "0", "2", "b"}
 
 
 class BadAnswerError(TutorError):

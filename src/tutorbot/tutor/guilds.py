@@ -8,9 +8,12 @@ behaves exactly like the settings file says.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tutorbot.storage.models import GuildSettings
-from tutorbot.tutor.deps import TutorDeps
+
+if TYPE_CHECKING:  # deps.py builds the per-server rules, which read this module
+    from tutorbot.tutor.deps import TutorDeps
 
 
 @dataclass(frozen=True, slots=True)

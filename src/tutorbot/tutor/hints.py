@@ -93,9 +93,8 @@ async def hint(session_id: int, *, learner: LearnerRef, deps: TutorDeps) -> Hint
     if question is None:
         raise QuizNotFoundError("This quiz's questions are no longer in the course.")
     step = min(session.hints_used + 1, LAST_STEP)
-    written = await _model_hint(
-        question, step, session.unit_id, session.learner_id, learner.guild_id, deps
-    )
+    unit_id = question.unit or session.unit_id  # a review session's questions span units
+    written = await _model_hint(question, step, unit_id, session.learner_id, learner.guild_id, deps)
     # The course-built hint is made only when the model did not write one.
     text = written if written is not None else offline_hint(question, step, deps)
     mode: Mode = "llm" if written is not None else "offline"

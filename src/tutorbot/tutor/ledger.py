@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from tutorbot.llm import UsageRecord
@@ -12,12 +15,16 @@ from tutorbot.tutor.writer import DatabaseWriter
 class DatabaseUsageSink:
     """Writes each model call's usage as one ``llm_usage`` row, in its own transaction."""
 
-    def __init__(self, writer: DatabaseWriter) -> None:
+    def __init__(self, writer: DatabaseWriter, clock: Callable[[], datetime] = utcnow) -> None:
+        # The tutor's clock: daily budgets and cost reports count rows by this time.
         self._writer = writer
+        self._clock = clock
 
     async def record(self, usage: UsageRecord) -> None:
         """Store one record on the writer thread (the gateway logs a failure, never hides
         the answer because of it)."""
+
+        at = self._clock()
 
         def write(session: Session) -> None:
             session.add(
@@ -33,7 +40,7 @@ class DatabaseUsageSink:
                     latency_ms=usage.latency_ms,
                     ok=usage.ok,
                     error=usage.error,
-                    created_at=utcnow(),
+                    created_at=at,
                 )
             )
 

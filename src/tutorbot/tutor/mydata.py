@@ -15,6 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tutorbot.storage import (
+    Certificate,
+    CohortMember,
     ConversationTurn,
     Learner,
     LearningEvent,
@@ -22,6 +24,9 @@ from tutorbot.storage import (
     QuizAttempt,
     QuizSession,
     QuotaState,
+    ReviewCard,
+    ReviewLog,
+    ReviewNudge,
     UnitProgress,
 )
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
@@ -34,6 +39,10 @@ _OWNED = (
     LearningEvent,
     QuotaState,
     LlmUsage,
+    ReviewCard,
+    ReviewNudge,
+    CohortMember,
+    Certificate,
 )
 
 
@@ -47,11 +56,16 @@ def _row(obj: Any, skip: set[str]) -> dict[str, Any]:
     return {c.key: _plain(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
 
 
+# Columns holding Discord ids: strings in exports (JSON numbers lose precision past 2**53).
+_DISCORD_IDS = {"guild_id", "discord_id", "revoked_by"}
+
+
 def _owned_row(obj: Any) -> dict[str, Any]:
-    row = _row(obj, {"guild_id"})
-    guild = getattr(obj, "guild_id", None)
-    if guild is not None:
-        row["guild_id"] = str(guild)  # Discord ids are strings in exports
+    row = _row(obj, _DISCORD_IDS)
+    for key in _DISCORD_IDS:
+        value = getattr(obj, key, None)
+        if value is not None:
+            row[key] = str(value)
     return row
 
 
@@ -67,6 +81,10 @@ async def export_data(*, learner: LearnerRef, deps: TutorDeps) -> dict[str, Any]
         for model in _OWNED:
             found = await session.scalars(select(model).where(model.learner_id == row.id))
             data[model.__tablename__] = [_owned_row(r) for r in found]
+        logs = await session.scalars(
+            select(ReviewLog).join(ReviewCard).where(ReviewCard.learner_id == row.id)
+        )
+        data[ReviewLog.__tablename__] = [_row(r, set()) for r in logs]
     return data
 
 

@@ -13,6 +13,7 @@ from tutorbot.storage.models import UnitProgress
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.records import learner_id
 from tutorbot.tutor.results import ProgressReport, UnitStanding
+from tutorbot.tutor.review import review_summary
 
 
 async def progress_report(*, learner: LearnerRef, deps: TutorDeps) -> ProgressReport:
@@ -41,4 +42,5 @@ async def progress_report(*, learner: LearnerRef, deps: TutorDeps) -> ProgressRe
                 p.completed_at if p else None,
             )
         )
-    return ProgressReport(course.id, course.title, units)
+    reviews = await review_summary(lid, deps, deps.clock())
+    return ProgressReport(course.id, course.title, units, reviews.due, reviews.retention)

@@ -26,6 +26,7 @@ from tutorbot.storage.models import (
     QuizSession,
     UnitProgress,
 )
+from tutorbot.tutor.certificates import conclude_final
 from tutorbot.tutor.citations import checked_citations
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.grading import AnyQuestion, BadAnswerError, Graded, grade
@@ -49,9 +50,12 @@ def find_unit(deps: TutorDeps, unit_id: str) -> Unit:
 
 
 def question_bank(deps: TutorDeps, session: QuizSession) -> tuple[AnyQuestion, ...]:
-    """Where a session's questions come from: the final bank, or its unit's bank."""
+    """Where a session's questions come from: the final bank, every unit's bank (a review
+    spans units; question ids are unique in a course), or its unit's bank."""
     if session.kind == "final":
         return deps.course.final_questions
+    if session.kind == "review":
+        return tuple(q for u in deps.course.units for q in u.questions)
     unit = deps.course.unit(session.unit_id)
     return unit.questions if unit else ()
 
@@ -251,6 +255,10 @@ async def answer_question(
             f"characters (yours has {len(answer)})."
         )
     session = await active_session(deps, learner, session_id)
+    if session.challenge_id is not None:  # no answers once the challenge has closed
+        from tutorbot.tutor.challenges import ensure_open_for_answers  # it imports this module
+
+        await ensure_open_for_answers(deps, session.challenge_id)
     position = session.position
     question = question_at(deps, session, position)
     if question is None:
@@ -270,7 +278,10 @@ async def answer_question(
             learner_id=session.learner_id,
             guild_id=learner.guild_id,
             course_id=session.course_id,
-            unit_id=session.unit_id,
+            # A review's questions come from several units; each counts in its own.
+            unit_id=(question.unit or session.unit_id)
+            if session.kind == "review"
+            else session.unit_id,
             question_id=question.id,
             answer=answer,
             score=graded.score,
@@ -282,6 +293,7 @@ async def answer_question(
             at=(at := deps.clock()),
             kind=session.kind,
             shown_at=session.question_shown_at,
+            question_type=question.type,
         )
     )
     if not recorded.accepted:
@@ -305,4 +317,9 @@ async def answer_question(
         deps.quizzes.pop(session.id, None)
     else:
         next_view = view(deps, session)
-    return QuizStep(result, next_view, recorded.finished, recorded.quiz_score, position + 1, total)
+    final = None
+    if recorded.finished and session.kind == "final":  # certification judges the attempt
+        final = await conclude_final(deps, learner, session, recorded.quiz_score or 0.0)
+    return QuizStep(
+        result, next_view, recorded.finished, recorded.quiz_score, position + 1, total, final
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -24,6 +24,10 @@ from sqlalchemy import (
 )
 
 from tutorbot.storage import LearningEvent, QuizAttempt, QuizSession, UnitProgress, UTCDateTime
+from tutorbot.tutor.review_sql import schedule_reviews
+
+if TYPE_CHECKING:
+    from fsrs import Scheduler
 
 MASTERY_TO_COMPLETE = 0.85
 MIN_ATTEMPTS = 3
@@ -52,6 +56,7 @@ class AnswerWrite:
     at: datetime
     kind: str = "unit"
     shown_at: datetime | None = None
+    question_type: str = ""  # e.g. "multiple_choice": how fast is fast, for review ratings
 
     @property
     def duration_ms(self) -> int | None:
@@ -214,9 +219,13 @@ def start_sessions(
 
 
 def record_answers(
-    connection: Connection, writes: list[AnswerWrite], events: list[dict[str, Any]]
+    connection: Connection,
+    writes: list[AnswerWrite],
+    events: list[dict[str, Any]],
+    scheduler: Scheduler | None = None,
 ) -> list[Recorded]:
-    """Store the attempts whose session still waits on that question; update standing."""
+    """Store the attempts whose session still waits on that question; update standing and
+    each answered question's review card (``scheduler``: FSRS, see ``review_sql``)."""
     accepted = _advance(connection, writes)
     kept = [w for w, ok in zip(writes, accepted, strict=True) if ok]
     if not kept:
@@ -259,6 +268,7 @@ def record_answers(
     ]
     finals = _finish(connection, kept, events)
     standing = _update_progress(connection, kept, events)
+    schedule_reviews(connection, kept, scheduler)
     out = []
     for w, ok in zip(writes, accepted, strict=True):
         if not ok:

@@ -10,13 +10,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutorbot.errors import TutorError
-from tutorbot.settings import Settings
 from tutorbot.storage.models import QuotaState
+
+
+class QuotaLimits(Protocol):
+    """The allowance in force: a server's ``GuildConfig`` (or the ``Settings`` defaults)."""
+
+    @property
+    def quota_max(self) -> int: ...
+
+    @property
+    def quota_refill_seconds(self) -> int: ...
 
 
 class QuotaExceededError(TutorError):
@@ -55,7 +65,7 @@ def _state(
     return state, min(float(capacity), state.available + elapsed / refill)
 
 
-def spend(session: Session, learner_id: int, settings: Settings, now: datetime) -> Allowance:
+def spend(session: Session, learner_id: int, settings: QuotaLimits, now: datetime) -> Allowance:
     """Take one heart or raise ``QuotaExceededError``; refills are computed lazily."""
     capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
     state, available = _state(session, learner_id, capacity, refill_seconds, now)
@@ -69,7 +79,7 @@ def spend(session: Session, learner_id: int, settings: Settings, now: datetime) 
     return Allowance(int(left), next_in)
 
 
-def refund(session: Session, learner_id: int, settings: Settings, now: datetime) -> None:
+def refund(session: Session, learner_id: int, settings: QuotaLimits, now: datetime) -> None:
     """Give a heart back (the model failed, so the learner got no model answer)."""
     capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
     state, available = _state(session, learner_id, capacity, refill_seconds, now)

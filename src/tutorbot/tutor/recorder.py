@@ -15,6 +15,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsrs import Scheduler
 from sqlalchemy.orm import Session
 
 from tutorbot.tutor import quiz_sql
@@ -35,8 +36,9 @@ class _Pending:
 class AnswerRecorder:
     """Batches quiz writes (new sessions and answers) into one transaction per turn."""
 
-    def __init__(self, writer: DatabaseWriter) -> None:
+    def __init__(self, writer: DatabaseWriter, scheduler: Scheduler | None = None) -> None:
         self._writer = writer
+        self._scheduler = scheduler  # FSRS for review cards (None: review_sql's default)
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -90,6 +92,8 @@ class AnswerRecorder:
         answers = [w for w in items if isinstance(w, AnswerWrite)]
         events: list[dict[str, Any]] = []
         started = iter(quiz_sql.start_sessions(connection, starts, events) if starts else [])
-        recorded = iter(quiz_sql.record_answers(connection, answers, events) if answers else [])
+        recorded = iter(
+            quiz_sql.record_answers(connection, answers, events, self._scheduler) if answers else []
+        )
         quiz_sql.insert_events(connection, events)
         return [next(started) if isinstance(w, StartWrite) else next(recorded) for w in items]

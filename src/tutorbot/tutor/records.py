@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tutorbot.storage.models import Learner, LearningEvent
@@ -13,12 +14,23 @@ from tutorbot.tutor.deps import LearnerRef, TutorDeps
 
 
 def ensure_learner(session: Session, ref: LearnerRef, now: datetime) -> Learner:
-    """The learner's row, created on first contact; the display name follows renames."""
+    """The learner's row, created on first contact; the display name follows renames.
+
+    Two first interactions of one person can arrive together (on PostgreSQL their writes
+    run concurrently): the insert skips an existing row instead of failing on the unique
+    Discord id, and both then read the one row.
+    """
     learner = session.scalar(select(Learner).where(Learner.discord_id == ref.discord_id))
     if learner is None:
-        learner = Learner(discord_id=ref.discord_id, display_name=ref.display_name, created_at=now)
-        session.add(learner)
-        session.flush()
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(
+            insert(Learner)
+            .values(discord_id=ref.discord_id, display_name=ref.display_name, created_at=now)
+            .on_conflict_do_nothing(index_elements=[Learner.discord_id])
+        )
+        learner = session.scalars(select(Learner).where(Learner.discord_id == ref.discord_id)).one()
     elif learner.display_name != ref.display_name:
         learner.display_name = ref.display_name
     return learner

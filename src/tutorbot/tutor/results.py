@@ -72,6 +72,18 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
+class FinalOutcome:
+    """How a finished final assessment ended: passed (with the certificate issued) or not
+    (with when the next attempt opens)."""
+
+    passed: bool
+    score: float
+    pass_score: float
+    certificate_id: str | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class QuizStep:
     """The grade of an answer, then either the next question or the final score."""
 
@@ -81,6 +93,7 @@ class QuizStep:
     score: float | None = None
     answered: int = 0
     total: int = 0
+    final: FinalOutcome | None = None  # set when a final assessment just finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +125,8 @@ class ProgressReport:
     course_id: str
     course_title: str
     units: list[UnitStanding]
+    reviews_due: int = 0  # spaced-review cards due now
+    retention: float | None = None  # mean predicted recall of the review cards (None: none)
 
     @property
     def completed(self) -> int:

@@ -80,6 +80,10 @@ async def submit(interaction: discord.Interaction, session: int, number: int, an
         session, answer, learner=learner_of(interaction), deps=_bot(interaction).deps
     )
     await show_step(interaction, step)
+    if step.final is not None:
+        from tutorbot.bot.cogs.certify import announce_final  # it builds on this module
+
+        await announce_final(interaction, step.final)
 
 
 class ChoiceButton(

@@ -218,6 +218,26 @@ def upgrade() -> None:
     with op.batch_alter_table("quiz_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("duration_ms", sa.Integer(), nullable=True))
 
+    with op.batch_alter_table("unit_progress", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_unit_progress_report",
+            [
+                "learner_id",
+                "course_id",
+                "unit_id",
+                "status",
+                "mastery",
+                "attempts",
+                "completed_at",
+            ],
+            unique=False,
+        )
+
+    with op.batch_alter_table("learning_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_learning_events_guild_learner", ["guild_id", "learner_id"], unique=False
+        )
+
     with op.batch_alter_table("quiz_sessions", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=20), server_default="unit", nullable=False)
@@ -247,6 +267,12 @@ def downgrade() -> None:
         batch_op.drop_column("question_shown_at")
         batch_op.drop_column("challenge_id")
         batch_op.drop_column("kind")
+
+    with op.batch_alter_table("learning_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_learning_events_guild_learner")
+
+    with op.batch_alter_table("unit_progress", schema=None) as batch_op:
+        batch_op.drop_index("ix_unit_progress_report")
 
     with op.batch_alter_table("quiz_attempts", schema=None) as batch_op:
         batch_op.drop_column("duration_ms")
