@@ -34,6 +34,9 @@ bench: install
 	$(PY) bench/quiz_load.py
 	$(PY) bench/prompt_size.py
 	$(PY) bench/interactions.py
+	$(PY) bench/completion_report.py
+	$(PY) bench/budget_check.py
+	$(PY) bench/question_checks.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
