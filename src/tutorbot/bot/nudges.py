@@ -58,9 +58,11 @@ class ReviewNudger:
         if not self._loop.is_running():
             self._loop.start()
 
-    def stop(self) -> None:
-        """Stop ticking (from ``cog_unload``)."""
-        self._loop.cancel()
+    async def stop(self) -> None:
+        """Stop ticking (from ``cog_unload``) once a tick in progress has finished: one
+        cancelled in the middle of a query would leave its database connection behind."""
+        async with self._lock:
+            self._loop.cancel()
 
     async def _scheduled(self) -> None:
         try:

@@ -53,7 +53,7 @@ class ReviewCog(commands.Cog):
         self.nudger.start()
 
     async def cog_unload(self) -> None:
-        self.nudger.stop()
+        await self.nudger.stop()
 
     @app_commands.command(description="Review the questions that are due, oldest first")
     @app_commands.describe(count="How many due cards to go through now")
