@@ -55,7 +55,7 @@ async def attempt_all(harness: Harness, actor: Any = None) -> None:
         first_tq = next(
             m for m in reversed(harness.messages) if any(i.startswith("tq:") for i in buttons(m))
         )
-        if "Quiz finished" in str(first_tq.get("embeds")):
+        if "Challenge attempt finished" in str(first_tq.get("embeds")):
             break
         await answer_current_as(harness, actor)
 

@@ -158,3 +158,17 @@ def test_last_step_shows_the_grade_then_the_final_score() -> None:
 
     assert [e.title for e in embeds] == ["✅ Correct", "Quiz finished"]
     assert embeds[1].description == "Your score: **80%** (5/5 answered)"
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("review", "Review finished"),
+        ("challenge", "Challenge attempt finished"),
+        ("final", "Final assessment finished"),
+    ],
+)
+def test_the_final_score_is_titled_by_what_was_finished(kind: str, title: str) -> None:
+    step = QuizStep(grade(1.0, True), None, True, score=1.0, answered=2, total=2, kind=kind)
+
+    assert step_embeds(step)[1].title == title

@@ -88,7 +88,7 @@ async def test_review_serves_answered_questions_once_the_clock_reaches_them(
     assert "2 cards due" in (served.last_content or "")
     assert shown
     assert all(i.startswith("tq:") for i in shown)
-    assert "Quiz finished" in str(harness.messages[-1].get("embeds"))
+    assert "Review finished" in str(harness.messages[-1].get("embeds"))
 
 
 async def test_review_without_any_answers_says_how_cards_are_made(

@@ -500,6 +500,14 @@ def grade_embed(grade: Grade) -> discord.Embed:
     return embed
 
 
+FINISHED = {
+    "unit": "Quiz finished",
+    "challenge": "Challenge attempt finished",
+    "review": "Review finished",
+    "final": "Final assessment finished",
+}
+
+
 def step_embeds(step: QuizStep) -> list[discord.Embed]:
     """The grade, then the next question or the final score."""
     embeds = [grade_embed(step.grade)]
@@ -509,5 +517,6 @@ def step_embeds(step: QuizStep) -> list[discord.Embed]:
         score = f"Your score: **{step.score or 0:.0%}**"
         if step.total:
             score += f" ({step.answered}/{step.total} answered)"
-        embeds.append(discord.Embed(title="Quiz finished", description=score, colour=_BLUE))
+        title = FINISHED.get(step.kind, FINISHED["unit"])
+        embeds.append(discord.Embed(title=title, description=score, colour=_BLUE))
     return embeds

@@ -321,5 +321,12 @@ async def answer_question(
     if recorded.finished and session.kind == "final":  # certification judges the attempt
         final = await conclude_final(deps, learner, session, recorded.quiz_score or 0.0)
     return QuizStep(
-        result, next_view, recorded.finished, recorded.quiz_score, position + 1, total, final
+        result,
+        next_view,
+        recorded.finished,
+        recorded.quiz_score,
+        position + 1,
+        total,
+        final,
+        session.kind,
     )

@@ -94,6 +94,7 @@ class QuizStep:
     answered: int = 0
     total: int = 0
     final: FinalOutcome | None = None  # set when a final assessment just finished
+    kind: str = "unit"  # the session's kind: unit, challenge, review or final
 
 
 @dataclass(frozen=True, slots=True)

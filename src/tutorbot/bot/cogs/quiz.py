@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from tutorbot.bot.errors import reply_with_error
 from tutorbot.bot.identity import learner_of, unit_choices
-from tutorbot.bot.render import NO_PINGS, grade_embed, question_embed
+from tutorbot.bot.render import NO_PINGS, question_embed, step_embeds
 from tutorbot.errors import TutorError
 from tutorbot.tutor import (
     QuestionView,
@@ -60,15 +60,8 @@ def question_view(q: QuestionView) -> discord.ui.View:
 
 async def show_step(interaction: discord.Interaction, step: QuizStep) -> None:
     """Replace the question with its grade, and the next question (or the final score)."""
-    embeds = [grade_embed(step.grade)]
-    view: discord.ui.View | None = None
-    if step.next_question is not None:
-        embeds.append(question_embed(step.next_question))
-        view = question_view(step.next_question)
-    else:
-        embeds.append(
-            discord.Embed(title="Quiz finished", description=f"Your score: {step.score or 0:.0%}")
-        )
+    embeds = step_embeds(step)
+    view = question_view(step.next_question) if step.next_question is not None else None
     await interaction.edit_original_response(embeds=embeds, view=view, allowed_mentions=NO_PINGS)
 
 
