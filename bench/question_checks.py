@@ -44,6 +44,7 @@ from tutorbot.tutor.question_checks import (
     DUPLICATE_MIN,
     SUPPORT_MIN,
     QuestionChecker,
+    cited_section,
     claim_of,
     jaccard,
 )
@@ -81,9 +82,9 @@ def main() -> None:
     pairs: list[tuple[Unit, AnyQuestion, str]] = []
     for unit in course.units:
         for question in unit.questions:
-            unit_id, _, slug = (question.section or "").partition("#")
-            if unit_id == unit.id and unit.section(slug):
-                pairs.append((unit, question, slug))
+            section = cited_section(question, unit)
+            if section is not None:
+                pairs.append((unit, question, section.slug))
 
     own, same_unit, other_unit = [], [], []
     kw_own: list[tuple[bool, bool]] = []

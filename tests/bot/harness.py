@@ -244,36 +244,19 @@ class Harness:
 
     async def dispatch(self, payload: Payload) -> Turn:
         """Deliver INTERACTION_CREATE and wait for the handlers it started."""
-        loop = asyncio.get_running_loop()
         self.api.open_interaction(payload)
-        first_sent, first_error = len(self.api.log), len(self._errors.lines)
-        started = loop.time()
-        spawned = _tasks_started_by(
-            lambda: self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-        )
-        if spawned:
-            _, pending = await asyncio.wait(spawned, timeout=self.turn_timeout)
-            if pending:
-                raise HarnessError(f"handlers still running after {self.turn_timeout}s: {pending}")
-        crashed = [repr(t.exception()) for t in spawned if not t.cancelled() and t.exception()]
-        turn = Turn(
-            int(payload["id"]),
-            payload["token"],
-            started,
-            SentLog(self.api.log[first_sent:]),
-            (*self._errors.lines[first_error:], *crashed),
-        )
-        if self.strict and turn.errors:
-            raise HarnessError("the bot failed:\n" + "\n".join(turn.errors))
-        return turn
+        first_sent = len(self.api.log)
+        started = asyncio.get_running_loop().time()
+        errors = await self.gateway_event("INTERACTION_CREATE", payload)
+        sent = SentLog(self.api.log[first_sent:])
+        return Turn(int(payload["id"]), payload["token"], started, sent, tuple(errors))
 
     async def gateway_event(self, event: str, payload: Payload) -> list[str]:
         """Deliver a gateway event (``"MESSAGE_CREATE"``, ...) through discord.py's parser and
         wait for the handlers it started; returns errors they raised or logged."""
         first_error = len(self._errors.lines)
-        spawned = _tasks_started_by(
-            lambda: getattr(self.bot._connection, f"parse_{event.lower()}")(payload)
-        )
+        parse = getattr(self.bot._connection, f"parse_{event.lower()}")
+        spawned = _tasks_started_by(lambda: parse(payload))
         if spawned:
             _, pending = await asyncio.wait(spawned, timeout=self.turn_timeout)
             if pending:

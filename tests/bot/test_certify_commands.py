@@ -106,6 +106,15 @@ async def certificate_id(deps: TutorDeps) -> str:
     return found
 
 
+async def certified(start_harness: StartHarness, make_tutor: MakeTutor) -> tuple[Harness, str]:
+    """A started bot whose learner passed the final through its buttons; the certificate id."""
+    harness, deps = await start(start_harness, make_tutor)
+    await set_mastery(deps, learner_ref(harness), 0.9)
+    await harness.slash("certify")
+    await answer_final(harness, deps, right=True)
+    return harness, await certificate_id(deps)
+
+
 async def test_the_role_is_granted_once_and_only_after_passing(
     start_harness: StartHarness, make_tutor: MakeTutor
 ) -> None:
@@ -167,11 +176,7 @@ async def test_without_manage_roles_the_learner_is_told_and_keeps_the_certificat
 async def test_anyone_can_verify_a_certificate_and_a_changed_character_fails(
     start_harness: StartHarness, make_tutor: MakeTutor
 ) -> None:
-    harness, deps = await start(start_harness, make_tutor)
-    await set_mastery(deps, learner_ref(harness), 0.9)
-    await harness.slash("certify")
-    await answer_final(harness, deps, right=True)
-    cert = await certificate_id(deps)
+    harness, cert = await certified(start_harness, make_tutor)
     typo = cert[:-1] + ("0" if cert[-1] != "0" else "1")
     stranger = harness.world.other_learner
 
@@ -187,11 +192,7 @@ async def test_anyone_can_verify_a_certificate_and_a_changed_character_fails(
 async def test_only_admins_revoke_and_verify_then_reports_revoked(
     start_harness: StartHarness, make_tutor: MakeTutor
 ) -> None:
-    harness, deps = await start(start_harness, make_tutor)
-    await set_mastery(deps, learner_ref(harness), 0.9)
-    await harness.slash("certify")
-    await answer_final(harness, deps, right=True)
-    cert = await certificate_id(deps)
+    harness, cert = await certified(start_harness, make_tutor)
 
     by_learner = await harness.slash("certificate revoke", certificate=cert)
     by_admin = await harness.slash(

@@ -237,16 +237,21 @@ async def test_a_moderator_closes_a_challenge_once(
     assert "Final results" in str(harness.sent.sends[-1].json["embeds"])
 
 
-async def test_time_zone_and_challenge_autocomplete(
+async def test_time_zone_cohort_and_challenge_autocomplete(
     start_harness: StartHarness, make_tutor: MakeTutor
 ) -> None:
     harness = await start(start_harness, await make_tutor(clock=FakeClock()))
+    await harness.slash("cohort create", actor=harness.moderator, name="Evening")
     await post(harness)
     zones = await harness.autocomplete(
         "challenge post", focused="time_zone", value="new_y", actor=harness.moderator
     )
+    cohorts = await harness.autocomplete(
+        "challenge post", focused="cohort", value="eve", actor=harness.moderator
+    )
     found = await harness.autocomplete("challenge leaderboard", focused="challenge", value="sprint")
     assert [c["value"] for c in zones.choices] == ["America/New_York"]
+    assert [c["value"] for c in cohorts.choices] == ["Evening"]
     assert [c["name"] for c in found.choices] == [
         f"#{attempt_id(harness).split(':')[1]} Training sprint (open)"
     ]

@@ -111,7 +111,7 @@ async def test_cohort_replies_ping_nobody(
     await harness.slash("cohort list")
     bodies = [s.message for s in harness.sent.with_message if s.kind != "response"]
     assert bodies
-    assert all(b.get("allowed_mentions") == {"parse": []} for b in bodies if b)
+    assert all(b is not None and b.get("allowed_mentions") == {"parse": []} for b in bodies)
 
 
 async def test_a_role_holder_using_any_command_becomes_a_member(

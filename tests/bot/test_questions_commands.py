@@ -12,23 +12,28 @@ from tests.bot.conftest import StartHarness
 from tests.bot.harness import Harness
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tutor.conftest import MakeTutor
-from tests.tutor.test_generate import mc, short
+from tests.tutor.test_generate import generate, mc, short
 from tutorbot.bot.client import create_bot
 from tutorbot.storage import GeneratedQuestion
 from tutorbot.tutor import TutorDeps
-from tutorbot.tutor.generate import generate_questions
 
 
 async def start(start_harness: StartHarness, deps: TutorDeps) -> Harness:
     return await start_harness(create_bot(deps.settings, deps=deps))
 
 
-async def queue(deps: TutorDeps, server: FakeOpenAI, *drafts: dict[str, Any]) -> list[int]:
-    """Drafts queued through the service (the slash command has its own test)."""
-    server.reply(json.dumps({"questions": list(drafts)}))
-    result = await generate_questions("training", len(drafts), deps=deps, created_by=1)
+async def queued(
+    start_harness: StartHarness,
+    make_tutor: MakeTutor,
+    server: FakeOpenAI,
+    *drafts: dict[str, Any],
+) -> tuple[TutorDeps, Harness, list[int]]:
+    """A bot whose queue holds ``drafts``, queued through the service (the slash command
+    has its own test), and their row ids."""
+    deps = await make_tutor(server)
+    result = await generate(deps, server, *drafts)
     assert len(result.queued) == len(drafts)
-    return [q.row_id for q in result.queued]
+    return deps, await start(start_harness, deps), [q.row_id for q in result.queued]
 
 
 async def row(deps: TutorDeps, row_id: int) -> GeneratedQuestion:
@@ -65,9 +70,9 @@ async def test_a_moderator_drafts_questions_and_gets_a_private_summary(
 async def test_a_moderator_approves_with_the_button_and_sees_the_next_question(
     start_harness: StartHarness, make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    deps = await make_tutor(fake_openai)
-    first, second = await queue(deps, fake_openai, mc(), short())
-    harness = await start(start_harness, deps)
+    deps, harness, [first, second] = await queued(
+        start_harness, make_tutor, fake_openai, mc(), short()
+    )
     shown = await harness.slash("questions review", actor=harness.moderator)
     assert f"Review gen-{first}" in embeds_of(harness)
     clicked = await harness.click(f"gq:{first}:approve:a", actor=harness.moderator)
@@ -83,9 +88,7 @@ async def test_a_moderator_approves_with_the_button_and_sees_the_next_question(
 async def test_a_learner_cannot_review_or_press_the_buttons(
     start_harness: StartHarness, make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    deps = await make_tutor(fake_openai)
-    [row_id] = await queue(deps, fake_openai, mc())
-    harness = await start(start_harness, deps)
+    deps, harness, [row_id] = await queued(start_harness, make_tutor, fake_openai, mc())
     command = await harness.slash("questions review")
     await harness.slash("questions review", actor=harness.moderator)
     approve = await harness.click(f"gq:{row_id}:approve:a")
@@ -99,9 +102,7 @@ async def test_a_learner_cannot_review_or_press_the_buttons(
 async def test_a_moderator_edits_a_question_in_the_modal_and_it_is_approved(
     start_harness: StartHarness, make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    deps = await make_tutor(fake_openai)
-    [row_id] = await queue(deps, fake_openai, mc())
-    harness = await start(start_harness, deps)
+    deps, harness, [row_id] = await queued(start_harness, make_tutor, fake_openai, mc())
     await harness.slash("questions review", actor=harness.moderator, unit="training")
     opened = await harness.click(f"gq:{row_id}:edit:u", actor=harness.moderator)
     new_prompt = "In gradient descent, what does a learning rate that is too large cause?"
@@ -118,9 +119,7 @@ async def test_a_moderator_edits_a_question_in_the_modal_and_it_is_approved(
 async def test_an_edit_failing_a_check_is_refused_with_the_reasons_and_changes_nothing(
     start_harness: StartHarness, make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    deps = await make_tutor(fake_openai)
-    [row_id] = await queue(deps, fake_openai, mc())
-    harness = await start(start_harness, deps)
+    deps, harness, [row_id] = await queued(start_harness, make_tutor, fake_openai, mc())
     await harness.slash("questions review", actor=harness.moderator)
     await harness.click(f"gq:{row_id}:edit:a", actor=harness.moderator)
     submitted = await harness.submit_modal(
@@ -136,9 +135,7 @@ async def test_an_edit_failing_a_check_is_refused_with_the_reasons_and_changes_n
 async def test_a_moderator_rejects_a_question_and_it_stays_out_of_quizzes(
     start_harness: StartHarness, make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    deps = await make_tutor(fake_openai)
-    [row_id] = await queue(deps, fake_openai, mc())
-    harness = await start(start_harness, deps)
+    deps, harness, [row_id] = await queued(start_harness, make_tutor, fake_openai, mc())
     await harness.slash("questions review", actor=harness.moderator)
     clicked = await harness.click(f"gq:{row_id}:reject:a", actor=harness.moderator)
     assert f"Rejected **gen-{row_id}**" in (clicked.last_content or "")

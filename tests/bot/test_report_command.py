@@ -126,3 +126,16 @@ async def test_a_long_report_shows_progress_before_the_file(
     contents = turn.sent.contents
     assert any(c.startswith("Building the completion report") for c in contents)
     assert contents[-1].startswith("Completion report for server")
+
+
+async def test_the_cohort_option_offers_this_servers_cohorts(
+    start_harness: StartHarness, make_tutor: MakeTutor
+) -> None:
+    deps = await make_tutor()
+    harness = await start(start_harness, deps)
+    for name in ("Evening", "Weekend"):
+        await harness.slash("cohort create", actor=harness.moderator, name=name)
+    turn = await harness.autocomplete(
+        "report completion", focused="cohort", value="EVE", actor=harness.admin
+    )
+    assert [c["value"] for c in turn.choices] == ["Evening"]

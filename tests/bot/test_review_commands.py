@@ -28,15 +28,12 @@ def review_cog(harness: Harness) -> ReviewCog:
     return cog
 
 
-def open_dms(harness: Harness, *, closed: bool = False) -> list[Sent]:
+def open_dms(harness: Harness, *, closed: bool = False) -> None:
     """Let the bot open DM channels (and, if ``closed``, refuse messages in them)."""
-    dm_ids: set[int] = set()
 
     def create_dm(sent: Sent, _: dict[str, str]) -> Payload:
-        channel_id = harness.world.ids()
-        dm_ids.add(channel_id)
         recipient = harness.learner.user() | {"id": str(sent.json["recipient_id"])}
-        return {"id": str(channel_id), "type": 1, "recipients": [recipient]}
+        return {"id": str(harness.world.ids()), "type": 1, "recipients": [recipient]}
 
     def refuse(sent: Sent, args: dict[str, str]) -> Any:
         raise http_error(403, 50007, "Cannot send messages to this user")
@@ -44,7 +41,6 @@ def open_dms(harness: Harness, *, closed: bool = False) -> list[Sent]:
     harness.api.route("POST", "/users/@me/channels", create_dm)
     if closed:
         harness.api.route("POST", "/channels/{channel_id}/messages", refuse)
-    return [s for s in harness.sent if s.route == "/users/@me/channels"]
 
 
 def dm_sends(harness: Harness) -> list[Sent]:
@@ -85,7 +81,7 @@ async def test_review_serves_answered_questions_once_the_clock_reaches_them(
         await answer_current(harness)
     assert "Nothing is due for review now" in (too_soon.last_content or "")
     assert "<t:" in (too_soon.last_content or "")  # a Discord timestamp, in the reader's zone
-    assert "2 cards due" in (served.last_content or "")
+    assert "2 cards due; here are 2, oldest first." in (served.last_content or "")
     assert shown
     assert all(i.startswith("tq:") for i in shown)
     assert "Review finished" in str(harness.messages[-1].get("embeds"))

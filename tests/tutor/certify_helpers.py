@@ -1,4 +1,5 @@
-"""Arranging certification: units mastered, and right or wrong answers to any question."""
+"""Arranging certification: units mastered, right or wrong answers to any question, and a
+passed final with its certificate."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from tutorbot.curriculum.models import (
 )
 from tutorbot.storage import UnitProgress
 from tutorbot.tutor import LearnerRef, QuizStep, TutorDeps, answer_question
+from tutorbot.tutor.certificates import IssuedCertificate, certificate
+from tutorbot.tutor.certify import FinalStarted, certify
 from tutorbot.tutor.grading import AnyQuestion
 from tutorbot.tutor.records import learner_id
 
@@ -87,3 +90,17 @@ async def answer_final(
         if step.next_question is None:
             return step
         question_id = step.next_question.question_id
+
+
+async def pass_final(deps: TutorDeps, learner: LearnerRef) -> IssuedCertificate:
+    """Master every unit, answer the whole final correctly; the certificate it earned."""
+    await set_mastery(deps, learner, 0.9)
+    started = await certify(learner, deps)
+    assert isinstance(started, FinalStarted)
+    q = started.question
+    step = await answer_final(deps, learner, q.session_id, q.question_id, right=q.total)
+    assert step.final is not None
+    assert step.final.certificate_id is not None
+    issued = await certificate(step.final.certificate_id, deps)
+    assert issued is not None
+    return issued

@@ -9,13 +9,13 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.tutor.certify_helpers import answer_final, set_mastery
+from tests.tutor.certify_helpers import answer_final, pass_final, set_mastery
 from tests.tutor.conftest import ADA, FakeClock, MakeTutor
 from tutorbot.curriculum.models import CertificationRule
 from tutorbot.storage import Certificate, LearningEvent, QuizSession
 from tutorbot.tutor import LearnerRef, TutorDeps
 from tutorbot.tutor.certificate_checks import CertificateError, Verdict, revoke, verify
-from tutorbot.tutor.certificates import ALPHABET, IssuedCertificate, certificate, conclude_final
+from tutorbot.tutor.certificates import ALPHABET, conclude_final
 from tutorbot.tutor.certify import (
     AlreadyCertified,
     FinalStarted,
@@ -30,18 +30,6 @@ async def start_final(deps: TutorDeps, learner: LearnerRef = ADA) -> FinalStarte
     started = await certify(learner, deps)
     assert isinstance(started, FinalStarted)
     return started
-
-
-async def pass_final(deps: TutorDeps, learner: LearnerRef = ADA) -> IssuedCertificate:
-    await set_mastery(deps, learner, 0.9)
-    started = await start_final(deps, learner)
-    q = started.question
-    step = await answer_final(deps, learner, q.session_id, q.question_id, right=q.total)
-    assert step.final is not None
-    assert step.final.certificate_id is not None
-    issued = await certificate(step.final.certificate_id, deps)
-    assert issued is not None
-    return issued
 
 
 async def final_sessions(deps: TutorDeps) -> int:
@@ -169,7 +157,7 @@ async def test_a_passed_final_issues_a_certificate_that_verifies_as_genuine(
 ) -> None:
     deps = await make_tutor()
 
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     by_id = await verify(issued.id, deps)
     by_code = await verify(issued.code, deps)
 
@@ -186,7 +174,7 @@ async def test_a_passed_final_issues_a_certificate_that_verifies_as_genuine(
 
 async def test_certify_after_passing_shows_the_certificate_held(make_tutor: MakeTutor) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
 
     again = await certify(ADA, deps)
 
@@ -196,7 +184,7 @@ async def test_certify_after_passing_shows_the_certificate_held(make_tutor: Make
 
 async def test_judging_the_same_final_twice_issues_one_certificate(make_tutor: MakeTutor) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     async with deps.db.session() as db:
         session = await db.scalar(select(QuizSession).where(QuizSession.kind == "final"))
     assert session is not None
@@ -210,7 +198,7 @@ async def test_an_id_with_any_one_character_changed_fails_verification(
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     positions = [i for i, c in enumerate(issued.id) if c != "-"]
 
     verdicts = {(await verify(changed(issued.id, i, ALPHABET), deps)).verdict for i in positions}
@@ -222,7 +210,7 @@ async def test_a_code_with_any_one_character_changed_fails_verification(
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     code = issued.code
 
     verdicts = {
@@ -237,7 +225,7 @@ async def test_a_code_whose_fields_were_re_signed_without_the_key_is_tampered(
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     forged = replace(issued, learner_name="Mallory")
 
     found = await verify(forged.code, deps)
@@ -253,7 +241,7 @@ async def test_a_record_changed_in_the_database_verifies_as_tampered(
     make_tutor: MakeTutor, column: str, value: object
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     async with deps.db.write() as db:
         await db.execute(
             update(Certificate).where(Certificate.id == issued.id).values({column: value})
@@ -269,7 +257,7 @@ async def test_a_revoked_certificate_is_reported_revoked_with_the_reason(
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
 
     await revoke(issued.id, by=7, reason="Answers were shared", deps=deps, guild_id=ADA.guild_id)
     found = await verify(issued.id.lower().replace("-", ""), deps)
@@ -284,7 +272,7 @@ async def test_an_admin_cannot_revoke_a_certificate_earned_in_another_server(
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
 
     with pytest.raises(CertificateError, match="no certificate"):
         await revoke(issued.id, by=7, reason=None, deps=deps, guild_id=999)
@@ -307,7 +295,7 @@ async def test_without_a_secret_a_private_key_file_is_made_once_and_outlives_a_r
     make_tutor: MakeTutor,
 ) -> None:
     deps = await make_tutor()
-    issued = await pass_final(deps)
+    issued = await pass_final(deps, ADA)
     key_file = deps.settings.data_dir / "certificate.key"
     mode = stat.S_IMODE(key_file.stat().st_mode)
     restarted = await make_tutor()
@@ -322,7 +310,7 @@ async def test_a_certificate_signed_with_another_secret_is_not_genuine(
     make_tutor: MakeTutor,
 ) -> None:
     ours = await make_tutor(certificate_secret="our-secret-is-long-enough")
-    issued = await pass_final(ours)
+    issued = await pass_final(ours, ADA)
     theirs = await make_tutor(certificate_secret="some-other-secret-entirely")
 
     found = await verify(issued.id, theirs)

@@ -12,14 +12,13 @@ from typer.testing import CliRunner, Result
 
 from tests.fakes.lrs_server import FakeLrs
 from tests.fakes.xapi_rules import problems
-from tests.tutor.certify_helpers import answer_final, set_mastery
+from tests.tutor.certify_helpers import pass_final
 from tests.tutor.conftest import ADA
 from tutorbot.app import open_tutor
 from tutorbot.cli import app
 from tutorbot.errors import TutorError
 from tutorbot.settings import load_settings
-from tutorbot.tutor.certificates import IssuedCertificate, certificate
-from tutorbot.tutor.certify import FinalStarted, certify
+from tutorbot.tutor.certificates import IssuedCertificate
 
 
 def tutorbot(*args: str) -> Result:
@@ -36,16 +35,7 @@ def issued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> IssuedCertificate
 
     async def learn() -> IssuedCertificate:
         async with open_tutor(load_settings()) as deps:
-            await set_mastery(deps, ADA, 0.9)
-            started = await certify(ADA, deps)
-            assert isinstance(started, FinalStarted)
-            q = started.question
-            step = await answer_final(deps, ADA, q.session_id, q.question_id, right=q.total)
-            assert step.final is not None
-            assert step.final.certificate_id is not None
-            found = await certificate(step.final.certificate_id, deps)
-            assert found is not None
-            return found
+            return await pass_final(deps, ADA)
 
     return asyncio.run(learn())
 

@@ -174,7 +174,7 @@ async def test_the_leaderboard_ranks_by_score_then_earliest_finish(
         await finish(tutor, await start_attempt(tutor, challenge.id, learner=who), who, right=right)
         clock.advance(minutes=5)
     await start_attempt(tutor, challenge.id, learner=DAN)  # started, never finished
-    board = await leaderboard(tutor, challenge.id)
+    board = await leaderboard(tutor, challenge)
     assert [(s.rank, s.display_name) for s in board.standings] == [
         (1, "Ada"),
         (2, "Cleo"),

@@ -9,7 +9,6 @@ from tutorbot.tutor import LearnerRef
 from tutorbot.tutor.cohorts import (
     CohortError,
     add_members,
-    cohort_learner_ids,
     cohort_members,
     cohort_names,
     create_cohort,
@@ -75,7 +74,7 @@ async def test_joining_needs_an_open_cohort(make_tutor: MakeTutor) -> None:
     await create_cohort(tutor, GUILD, "Invite only", created_by=1)
     with pytest.raises(CohortError, match="not open for joining"):
         await join_cohort(tutor, ADA, "Invite only")
-    assert await cohort_learner_ids(tutor, GUILD, "Invite only") == []
+    assert await cohort_members(tutor, GUILD, "Invite only") == []
 
 
 async def test_joining_twice_says_so_and_keeps_one_membership(make_tutor: MakeTutor) -> None:
@@ -84,7 +83,7 @@ async def test_joining_twice_says_so_and_keeps_one_membership(make_tutor: MakeTu
     await join_cohort(tutor, ADA, "Open")
     again = await join_cohort(tutor, ADA, "Open")
     assert (again.added, again.already) == (0, 1)
-    assert len(await cohort_learner_ids(tutor, GUILD, "Open")) == 1
+    assert len(await cohort_members(tutor, GUILD, "Open")) == 1
 
 
 async def test_an_unknown_cohort_error_names_the_cohorts_there_are(make_tutor: MakeTutor) -> None:
@@ -108,7 +107,7 @@ async def test_role_holders_become_members_at_link_time_and_when_seen(
     assert linked.added == 1
     assert (joined_now, joined_again, nothing) == (["Study group"], [], [])
     ids = {await learner_id(tutor, BOB), await learner_id(tutor, CLEO)}
-    assert set(await cohort_learner_ids(tutor, GUILD, "Study group")) == ids
+    assert {m.learner_id for m in await cohort_members(tutor, GUILD, "Study group")} == ids
     assert (await list_cohorts(tutor, GUILD))[0].role_ids == (STUDY_ROLE,)
 
 

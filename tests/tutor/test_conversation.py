@@ -83,12 +83,16 @@ async def test_a_follow_up_is_searched_with_the_previous_question(
     tutor = await make_tutor(fake_openai)
     talk = await open_conversation("t4", None, learner=ADA, deps=tutor)
     await converse("what is backpropagation?", conversation=talk, learner=ADA, deps=tutor)
+    alone = tutor.retriever.search("why?", tutor.settings.search_k)
 
-    answer = await converse("why is that needed?", conversation=talk, learner=ADA, deps=tutor)
+    answer = await converse("why?", conversation=talk, learner=ADA, deps=tutor)
 
+    assert not alone.covers_question  # on its own the course does not cover it
     assert answer.in_course
     assert answer.mode == "llm"
     assert len(fake_openai.requests) == 2
+    passages = _prompt(fake_openai, 1).split("Earlier conversation:")[0]
+    assert "backpropagation" in passages.lower()
 
 
 async def test_turns_are_stored_in_order_and_others_are_refused(

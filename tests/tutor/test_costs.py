@@ -92,13 +92,18 @@ async def test_failed_calls_are_counted_as_failed(
 async def test_the_report_shows_todays_spend_against_the_budget(
     make_tutor: MakeTutor, fake_openai: FakeOpenAI
 ) -> None:
-    tutor = await make_tutor(fake_openai)
+    clock = FakeClock()
+    tutor = await make_tutor(fake_openai, clock=clock)
     await update_server_settings(tutor, GUILD, SettingsChange(daily_budget_usd=1.0))
+    await ask(QUESTION, learner=ADA, deps=tutor)  # yesterday once the clock moves
+    clock.advance(days=1)
     await ask(QUESTION, learner=ADA, deps=tutor)
-    report = await cost_report(tutor, days=1, guild_id=GUILD)
+    await ask(QUESTION, learner=ALAN_ELSEWHERE, deps=tutor)  # another server's spend
+    report = await cost_report(tutor, days=7, guild_id=GUILD)
+    today = fake_openai.requests[1]
     assert report.budget is not None
     assert report.budget.budget_usd == 1.0
-    assert report.budget.spent_usd == pytest.approx(report.cost_usd)
+    assert report.budget.spent_usd == pytest.approx(gpt_4o_mini_cost(*fake_usage(today)))
     assert not report.budget.exhausted
 
 

@@ -72,10 +72,6 @@ class ChallengeScheduler:
         async with self._lock:
             self._loop.cancel()
 
-    @property
-    def running(self) -> bool:
-        return self._loop.is_running()
-
     async def _before(self) -> None:
         if self._wait is not None:
             await self._wait()

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,11 @@ from tutorbot.tutor.question_review import course_with_approved
 
 log = logging.getLogger(__name__)
 
-RESETTABLE = ("model", "quota", "daily_budget", "moderator_roles", "admin_roles", "nudge_channel")
+# A Literal so /admin settings offers exactly these as choices.
+Resettable = Literal[
+    "model", "quota", "daily_budget", "moderator_roles", "admin_roles", "nudge_channel"
+]
+RESETTABLE: tuple[str, ...] = get_args(Resettable)
 MAX_QUOTA = 1000
 MAX_REFILL_SECONDS = 7 * 24 * 3600
 MAX_BUDGET_USD = 1_000_000.0

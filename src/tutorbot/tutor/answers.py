@@ -122,7 +122,8 @@ async def grounded_stream(
     yield answer
 
 
-async def _last(stream: AsyncIterator[str | Answer]) -> Answer:
+async def last_answer(stream: AsyncIterator[str | Answer]) -> Answer:
+    """The final ``Answer`` of a stream (for callers that do not show deltas)."""
     async for item in stream:
         if isinstance(item, Answer):
             return item
@@ -161,7 +162,7 @@ async def ask_stream(
 
 async def ask(question: str, *, learner: LearnerRef, deps: TutorDeps) -> Answer:
     """Answer a question from the course, citing the sections used."""
-    return await _last(ask_stream(question, learner=learner, deps=deps))
+    return await last_answer(ask_stream(question, learner=learner, deps=deps))
 
 
 async def explain_stream(
@@ -194,6 +195,6 @@ async def explain(
     topic: str, *, unit_id: str | None, level: str, learner: LearnerRef, deps: TutorDeps
 ) -> Answer:
     """Explain a topic at a level, from the passages of one unit or the whole course."""
-    return await _last(
+    return await last_answer(
         explain_stream(topic, unit_id=unit_id, level=level, learner=learner, deps=deps)
     )

@@ -175,17 +175,10 @@ def decode_code(code: str) -> IssuedCertificate | None:
     if len(parts) != 3 or parts[0] != CODE_PREFIX:
         return None
     try:
-        fields = json.loads(_unb64(parts[1]))
+        signed = _unb64(parts[1])
+        fields = json.loads(signed)
         signature = _unb64(parts[2]).hex()
-        if set(fields) != {
-            "id",
-            "discord_id",
-            "learner",
-            "course",
-            "version",
-            "issued_at",
-            "score",
-        }:
+        if set(fields) != SIGNED_FIELDS:
             return None
         cert = IssuedCertificate(
             fields["id"],
@@ -200,7 +193,7 @@ def decode_code(code: str) -> IssuedCertificate | None:
         )
     except (ValueError, TypeError, binascii.Error, AttributeError):
         return None
-    return cert if canonical(cert) == _unb64(parts[1]) else None
+    return cert if canonical(cert) == signed else None
 
 
 def intact(c: IssuedCertificate, key: bytes) -> bool:

@@ -46,6 +46,7 @@ class Eligibility:
     retry_at: datetime | None = None
     active_session: int | None = None
     certificate: IssuedCertificate | None = None
+    retry_after_hours: int | None = None  # the course rule's wait between attempts
 
     @property
     def eligible(self) -> bool:
@@ -67,7 +68,7 @@ class NotEligibleError(TutorError):
         if eligibility.retry_at is not None:
             lines.append(
                 f"Your next attempt opens at {eligibility.retry_at:%Y-%m-%d %H:%M} UTC "
-                "(one attempt per day)."
+                f"(one attempt every {eligibility.retry_after_hours} hours)."
             )
         super().__init__("\n".join(lines))
         self.eligibility = eligibility
@@ -93,7 +94,9 @@ class AlreadyCertified:
 CertifyResult = FinalStarted | AlreadyCertified
 
 
-async def _eligibility(lid: int, deps: TutorDeps, now: datetime) -> Eligibility:
+async def _eligibility(lid: int, deps: TutorDeps) -> tuple[Eligibility, dict[str, float]]:
+    """What stands between the learner and a new attempt as of ``deps.clock()``, and their
+    mastery per unit (a rule without a final assessment scores the certificate on it)."""
     course, rule = deps.course, deps.course.certification
     held = await held_certificate(lid, deps)
     async with deps.db.session() as db:
@@ -129,13 +132,9 @@ async def _eligibility(lid: int, deps: TutorDeps, now: datetime) -> Eligibility:
     exam = rule.final_assessment
     if last is not None and active is None and exam is not None:
         opens = last[2] + timedelta(hours=exam.retry_after_hours)
-        retry_at = opens if opens > now else None
-    return Eligibility(course.title, missing, retry_at, active, held)
-
-
-async def eligibility(learner: LearnerRef, deps: TutorDeps) -> Eligibility:
-    """What the learner still needs before the final assessment, as of ``deps.clock()``."""
-    return await _eligibility(await learner_id(deps, learner), deps, deps.clock())
+        retry_at = opens if opens > deps.clock() else None
+    hours = exam.retry_after_hours if exam is not None else None
+    return Eligibility(course.title, missing, retry_at, active, held, hours), mastery
 
 
 async def certify(learner: LearnerRef, deps: TutorDeps) -> CertifyResult:
@@ -145,7 +144,7 @@ async def certify(learner: LearnerRef, deps: TutorDeps) -> CertifyResult:
     Raises ``NotEligibleError`` listing what is missing.
     """
     lid = await learner_id(deps, learner)
-    status = await _eligibility(lid, deps, deps.clock())
+    status, mastery = await _eligibility(lid, deps)
     exam = deps.course.certification.final_assessment
     if status.certificate is not None:
         return AlreadyCertified(status.certificate)
@@ -155,15 +154,7 @@ async def certify(learner: LearnerRef, deps: TutorDeps) -> CertifyResult:
     if not status.eligible:
         raise NotEligibleError(status)
     if exam is None:
-        async with deps.db.session() as db:
-            levels = list(
-                await db.scalars(
-                    select(UnitProgress.mastery).where(
-                        UnitProgress.learner_id == lid, UnitProgress.course_id == deps.course.id
-                    )
-                )
-            )
-        score = sum(levels) / len(levels) if levels else 1.0
+        score = sum(mastery.values()) / len(mastery) if mastery else 1.0
         return AlreadyCertified(await issue_without_exam(lid, learner, deps, score), new=True)
     bank = [q.id for q in deps.course.final_questions]
     if not bank:
@@ -226,3 +217,4 @@ async def set_certificate_role(guild_id: int, role_id: int | None, deps: TutorDe
         row.certificate_role_id = role_id
 
     await deps.writer.run(write)
+    deps.rules.forget(guild_id)  # the cached server config must not keep the old role

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -130,7 +130,9 @@ def export_xapi(
             )
 
 
-async def _write_array(items: AsyncIterator[dict[str, Any]], path: Path, step: Any = None) -> int:
+async def _write_array(
+    items: AsyncIterator[dict[str, Any]], path: Path, step: Callable[[], None]
+) -> int:
     """Stream statements into a JSON array; the file appears whole or not at all."""
     partial = path.with_name(path.name + ".partial")
     written = 0
@@ -141,8 +143,7 @@ async def _write_array(items: AsyncIterator[dict[str, Any]], path: Path, step: A
                 file.write(",\n" if written else "\n")
                 file.write(json.dumps(item, ensure_ascii=False))
                 written += 1
-                if step is not None:
-                    step()
+                step()
             file.write("\n]\n")
         partial.replace(path)
     except BaseException:

@@ -100,7 +100,7 @@ class ChallengeInfo:
     instructions: str
     unit_id: str
     unit_title: str
-    question_count: int
+    question_ids: tuple[str, ...]
     cohort_id: int | None
     cohort_name: str | None
     channel_id: int
@@ -118,6 +118,10 @@ class ChallengeInfo:
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def question_count(self) -> int:
+        return len(self.question_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +233,7 @@ def _info(deps: TutorDeps, row: Challenge, cohort_name: str | None) -> Challenge
         row.instructions,
         row.unit_id,
         unit.title if unit else row.unit_id,
-        len(row.question_ids),
+        tuple(row.question_ids),
         row.cohort_id,
         cohort_name,
         row.channel_id,
@@ -427,10 +431,6 @@ async def start_attempt(
                 .order_by(QuizSession.finished_at, QuizSession.id)
             )
         ).all()
-        question_ids = list(
-            await db.scalar(select(Challenge.question_ids).where(Challenge.id == challenge_id))
-            or []
-        )
     finished = [(sid, score) for sid, status, score in mine if status == "finished"]
     if finished:
         raise ChallengeError(
@@ -442,7 +442,7 @@ async def start_attempt(
         return await current_question(active, learner=learner, deps=deps)
     unit = find_unit(deps, challenge.unit_id)
     known = {q.id for q in unit.questions}
-    questions = [q for q in question_ids if q in known]
+    questions = [q for q in challenge.question_ids if q in known]
     if not questions:
         raise ChallengeError("This challenge's questions are no longer in the course.")
     return await open_session(
@@ -464,12 +464,9 @@ async def ensure_open_for_answers(deps: TutorDeps, challenge_id: int) -> None:
     _ensure_open(await get_challenge(deps, challenge_id), deps.clock())
 
 
-async def leaderboard(
-    deps: TutorDeps, challenge_id: int, guild_id: int | None = None
-) -> Leaderboard:
+async def leaderboard(deps: TutorDeps, challenge: ChallengeInfo) -> Leaderboard:
     """Finished attempts ranked by score, then by earliest finish (one per learner: the
     first finished)."""
-    challenge = await get_challenge(deps, challenge_id, guild_id)
     async with deps.db.session() as db:
         rows = (
             await db.execute(
@@ -481,7 +478,7 @@ async def leaderboard(
                     QuizSession.status,
                 )
                 .join(Learner, Learner.id == QuizSession.learner_id)
-                .where(QuizSession.challenge_id == challenge_id)
+                .where(QuizSession.challenge_id == challenge.id)
                 .order_by(QuizSession.finished_at, QuizSession.id)
             )
         ).all()
@@ -545,11 +542,11 @@ async def claim_reminder(deps: TutorDeps, challenge_id: int, now: datetime) -> b
 
 
 async def close_challenge(
-    deps: TutorDeps, challenge_id: int, now: datetime, guild_id: int | None = None
+    deps: TutorDeps, challenge_id: int, now: datetime
 ) -> ChallengeInfo | None:
     """Close the challenge and expire unfinished attempts; ``None`` if it was closed
-    already (by another tick, process or moderator), so only one caller announces it."""
-    await get_challenge(deps, challenge_id, guild_id)  # a clear error for a wrong server
+    already (by another tick, process or moderator), so only one caller announces it.
+    Callers resolve the challenge in its server first (``find_challenge``)."""
 
     def write(session: Session) -> list[int] | None:
         result = session.execute(

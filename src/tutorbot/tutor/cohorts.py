@@ -120,8 +120,9 @@ async def find_cohort(deps: TutorDeps, guild_id: int, name: str) -> Cohort:
 
 def _insert_members(
     session: Session, cohort_id: int, learner_ids: Collection[int], now: datetime
-) -> Added:
-    """Add the learners who are not members yet; a racing add of the same one is ignored."""
+) -> tuple[int, int]:
+    """Add the learners who are not members yet (a racing add of the same one is ignored);
+    how many were added, and how many were members already."""
     present = set(
         session.scalars(
             select(CohortMember.learner_id).where(
@@ -135,7 +136,7 @@ def _insert_members(
         dialect = session.get_bind().dialect.name
         insert: Any = (postgresql if dialect == "postgresql" else sqlite).insert(CohortMember)
         session.execute(insert.on_conflict_do_nothing(), rows)
-    return Added("", len(new), len(present))
+    return len(new), len(present)
 
 
 async def _learner_ids(deps: TutorDeps, learners: Sequence[LearnerRef]) -> list[int]:
@@ -148,8 +149,8 @@ async def add_members(
     """Put learners in a cohort (those already in it are counted, not duplicated)."""
     cohort = await find_cohort(deps, guild_id, name)
     ids, now = await _learner_ids(deps, learners), deps.clock()
-    added = await deps.writer.run(lambda s: _insert_members(s, cohort.id, ids, now))
-    return Added(cohort.name, added.added, added.already)
+    counts = await deps.writer.run(lambda s: _insert_members(s, cohort.id, ids, now))
+    return Added(cohort.name, *counts)
 
 
 async def link_role(
@@ -160,13 +161,12 @@ async def link_role(
     cohort = await find_cohort(deps, guild_id, name)
     ids, now = await _learner_ids(deps, holders), deps.clock()
 
-    def write(session: Session) -> Added:
+    def write(session: Session) -> tuple[int, int]:
         if session.get(CohortRole, (cohort.id, role_id)) is None:
             session.add(CohortRole(cohort_id=cohort.id, role_id=role_id))
         return _insert_members(session, cohort.id, ids, now)
 
-    added = await deps.writer.run(write)
-    return Added(cohort.name, added.added, added.already)
+    return Added(cohort.name, *await deps.writer.run(write))
 
 
 async def join_cohort(deps: TutorDeps, learner: LearnerRef, name: str) -> Added:
@@ -179,8 +179,8 @@ async def join_cohort(deps: TutorDeps, learner: LearnerRef, name: str) -> Added:
         return Added(cohort.name, 0, 1)
     if not cohort.open:
         raise CohortError(f"'{cohort.name}' is not open for joining; ask a moderator to add you.")
-    added = await deps.writer.run(lambda s: _insert_members(s, cohort.id, [lid], now))
-    return Added(cohort.name, added.added, added.already)
+    counts = await deps.writer.run(lambda s: _insert_members(s, cohort.id, [lid], now))
+    return Added(cohort.name, *counts)
 
 
 async def list_cohorts(
@@ -265,7 +265,7 @@ async def sync_role_memberships(
     now = deps.clock()
 
     def write(session: Session) -> list[str]:
-        return [name for cid, name in cohorts if _insert_members(session, cid, [lid], now).added]
+        return [name for cid, name in cohorts if _insert_members(session, cid, [lid], now)[0]]
 
     return await deps.writer.run(write)
 
@@ -290,11 +290,6 @@ async def cohort_members(deps: TutorDeps, guild_id: int, name: str) -> list[Coho
             .order_by(Learner.display_name, Learner.id)
         )
         return [CohortMemberInfo(*row) for row in rows]
-
-
-async def cohort_learner_ids(deps: TutorDeps, guild_id: int, name: str) -> list[int]:
-    """The learner row ids in a server's cohort (by name), for filtering reports."""
-    return [m.learner_id for m in await cohort_members(deps, guild_id, name)]
 
 
 async def cohort_names(deps: TutorDeps, guild_id: int, typed: str = "") -> list[str]:

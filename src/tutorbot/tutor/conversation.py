@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from tutorbot.errors import BadQueryError, TutorError
 from tutorbot.storage.models import ConversationTurn, Learner
-from tutorbot.tutor.answers import Turn, grounded_stream, not_in_course
+from tutorbot.tutor.answers import Turn, grounded_stream, last_answer, not_in_course
 from tutorbot.tutor.deps import LearnerRef, TutorDeps
 from tutorbot.tutor.quiz import find_unit
 from tutorbot.tutor.records import learner_id, log_event
@@ -129,14 +129,12 @@ async def converse_stream(
     answer: Answer | None = None
     if not result.covers_question:
         answer = not_in_course(deps.retriever.search(message, k), deps)
-        yield answer
     else:
         found = deps.course.unit(unit) if unit else None
-        unit_title = found.title if found else ""
         async for item in grounded_stream(
             "tutor",
             result,
-            {"question": message, "unit_title": unit_title},
+            {"question": message, "unit_title": found.title if found else ""},
             learner=learner,
             deps=deps,
             verb="asked",
@@ -145,43 +143,32 @@ async def converse_stream(
         ):
             if isinstance(item, Answer):
                 answer = item
-            yield item
+            else:
+                yield item
     assert answer is not None
-    now = deps.clock()
-    reply = answer.text
+    # Stored before the answer is handed over: a caller that stops at the answer (like
+    # ``last_answer``) still leaves the exchange remembered.
+    await _remember(deps, lid, conversation.thread, message, answer.text)
+    yield answer
 
-    def remember(db: Session) -> None:
+
+async def _remember(deps: TutorDeps, lid: int, thread: str, message: str, reply: str) -> None:
+    now = deps.clock()
+    turns = [("user", message), ("assistant", reply)]
+
+    def write(db: Session) -> None:
         db.add_all(
-            [
-                ConversationTurn(
-                    learner_id=lid,
-                    thread=conversation.thread,
-                    role="user",
-                    content=message,
-                    created_at=now,
-                ),
-                ConversationTurn(
-                    learner_id=lid,
-                    thread=conversation.thread,
-                    role="assistant",
-                    content=reply,
-                    created_at=now,
-                ),
-            ]
+            ConversationTurn(learner_id=lid, thread=thread, role=role, content=text, created_at=now)
+            for role, text in turns
         )
 
-    await deps.writer.run(remember)
+    await deps.writer.run(write)
 
 
 async def converse(
     message: str, *, conversation: Conversation, learner: LearnerRef, deps: TutorDeps
 ) -> Answer:
     """``converse_stream`` without the deltas."""
-    answer: Answer | None = None
-    async for item in converse_stream(
-        message, conversation=conversation, learner=learner, deps=deps
-    ):
-        if isinstance(item, Answer):
-            answer = item
-    assert answer is not None
-    return answer
+    return await last_answer(
+        converse_stream(message, conversation=conversation, learner=learner, deps=deps)
+    )

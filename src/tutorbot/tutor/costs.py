@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement
 from tutorbot.errors import TutorError
 from tutorbot.storage.models import Learner, LlmUsage
 from tutorbot.tutor.deps import TutorDeps
-from tutorbot.tutor.guild_rules import BudgetState, day_bounds, spent_on
+from tutorbot.tutor.guild_rules import BudgetState, day_bounds
 
 MAX_DAYS = 366
 CSV_COLUMNS = (
@@ -164,7 +164,8 @@ async def cost_report(deps: TutorDeps, *, days: int = 7, guild_id: int | None = 
     budget = None
     if guild_id is not None:
         config = await deps.rules.config(guild_id)
-        spent = await spent_on(deps, guild_id, last)  # exact, not the running total
+        # Today's rows are the server's whole spend today: exact, not the running total.
+        spent = sum(r.cost_usd for r in rows if r.day == last)
         budget = BudgetState(guild_id, last, spent, config.daily_budget_usd)
     return CostReport(first, last, guild_id, rows, budget)
 

@@ -105,12 +105,12 @@ class GuildRules:
 
     async def config(self, guild_id: int | None) -> GuildConfig:
         """The server's configuration, from memory when read in the last ``CONFIG_TTL``."""
+        if guild_id is None:  # the defaults: nothing to read
+            return await guild_config(self._deps, None)
         now = self._deps.clock()
-        cached = self._configs.get(guild_id) if guild_id is not None else None
+        cached = self._configs.get(guild_id)
         if cached is not None and now - cached[1] < CONFIG_TTL:
             return cached[0]
-        if guild_id is None:
-            return await guild_config(self._deps, None)
         config = await self._once(("config", guild_id), lambda: guild_config(self._deps, guild_id))
         self._configs[guild_id] = (config, now)
         return config

@@ -23,7 +23,6 @@ class DatabaseUsageSink:
     async def record(self, usage: UsageRecord) -> None:
         """Store one record on the writer thread (the gateway logs a failure, never hides
         the answer because of it)."""
-
         at = self._clock()
 
         def write(session: Session) -> None:

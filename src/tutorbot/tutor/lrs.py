@@ -29,7 +29,8 @@ class LrsError(TutorError):
 
 @dataclass(slots=True)
 class LrsReport:
-    """What an upload did: statements sent, newly stored or already there, and conflicts."""
+    """What an upload did: statements sent, requests made, and the ids the LRS holds with
+    other content (conflicts)."""
 
     sent: int = 0
     batches: int = 0
@@ -75,19 +76,19 @@ async def post_statements(
         async for item in items:
             pending.append(item)
             if len(pending) >= batch:
-                await _send(http, target, pending, report)
-                if on_batch:
-                    on_batch(len(pending))
+                await _send(http, target, pending, report, on_batch)
                 pending = []
         if pending:
-            await _send(http, target, pending, report)
-            if on_batch:
-                on_batch(len(pending))
+            await _send(http, target, pending, report, on_batch)
     return report
 
 
 async def _send(
-    http: aiohttp.ClientSession, target: LrsTarget, items: list[dict[str, Any]], report: LrsReport
+    http: aiohttp.ClientSession,
+    target: LrsTarget,
+    items: list[dict[str, Any]],
+    report: LrsReport,
+    on_batch: Callable[[int], None] | None,
 ) -> None:
     url = target.statements_url
     try:
@@ -103,6 +104,8 @@ async def _send(
         raise LrsError(f"The LRS at {url} did not answer in time.") from exc
     report.sent += len(items)
     report.batches += 1
+    if on_batch:
+        on_batch(len(items))
 
 
 async def _put_one(

@@ -36,6 +36,7 @@ from tutorbot.curriculum.models import (
     Course,
     MultipleChoiceQuestion,
     Question,
+    Section,
     ShortAnswerQuestion,
     TrueFalseQuestion,
     Unit,
@@ -44,6 +45,7 @@ from tutorbot.curriculum.questions import question_issues
 from tutorbot.llm.structured import describe_problems
 from tutorbot.retrieval.analyzer import Analyzer, course_analyzer
 from tutorbot.tutor.grading import AnyQuestion
+from tutorbot.tutor.grading import _normal as grader_normal
 
 # Chosen with bench/question_checks.py on the bundled course (figures in its docstring):
 # at 0.60, 68% of authored answers pass against their own section, 4% against another
@@ -58,7 +60,6 @@ MAX_TEXT_CHARS = 1000
 
 _bank_question = TypeAdapter[AnyQuestion](Question)
 _WORD = re.compile(r"[a-z0-9]+")
-_NORMAL = re.compile(r"[a-z0-9%.]+")
 
 SCHEMA = "schema"
 ONE_CORRECT = "one correct choice"
@@ -134,9 +135,10 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def _normal(text: str) -> str:
-    """The offline grader's normal form (lowercase word pieces), for keyword matching."""
-    return " ".join(_NORMAL.findall(text.casefold()))
+def cited_section(question: AnyQuestion, unit: Unit) -> Section | None:
+    """The section of ``unit`` the question cites, or ``None`` if it cites none of them."""
+    unit_id, _, slug = (question.section or "").partition("#")
+    return unit.section(slug) if unit_id == unit.id else None
 
 
 class QuestionChecker:
@@ -194,8 +196,8 @@ class QuestionChecker:
     def keyword_in(self, keyword: str, section: str, section_terms: frozenset[str]) -> bool:
         """A keyword appears when its words do (as the grader matches it: a piece of the
         text) or when all its terms do (another inflection of the same words)."""
-        normal = _normal(keyword)
-        if normal and normal in _normal(section):
+        normal = grader_normal(keyword)
+        if normal and normal in grader_normal(section):
             return True
         terms = self.terms(keyword)
         return bool(terms) and terms <= section_terms
@@ -214,17 +216,15 @@ class QuestionChecker:
             results.append(
                 CheckResult(ONE_CORRECT, not issues, "; ".join(issues) or "exactly one is correct")
             )
-        slug = self._slug(question, unit)
-        if slug is None:
+        section = cited_section(question, unit)
+        if section is None:
             cited = question.section or "(none)"
             results.append(
                 CheckResult(SECTION, False, f"'{cited}' is not a section of unit '{unit.id}'")
             )
         else:
-            section = unit.section(slug)
-            title = section.title if section else slug
-            results.append(CheckResult(SECTION, True, f"{unit.id}#{slug} ({title})"))
-            results += self._supported(question, unit, slug)
+            results.append(CheckResult(SECTION, True, f"{section.id} ({section.title})"))
+            results += self._supported(question, unit, section.slug)
         results.append(self._not_duplicate(question, existing))
         return CheckReport(tuple(results))
 
@@ -248,13 +248,6 @@ class QuestionChecker:
         if longest > MAX_TEXT_CHARS:
             issues.append(f"the answer or explanation is longer than {MAX_TEXT_CHARS} characters")
         return CheckResult(SCHEMA, not issues, "; ".join(issues) or "a valid bank question")
-
-    @staticmethod
-    def _slug(question: AnyQuestion, unit: Unit) -> str | None:
-        unit_id, _, slug = (question.section or "").partition("#")
-        if unit_id != unit.id or unit.section(slug) is None:
-            return None
-        return slug
 
     def _supported(self, question: AnyQuestion, unit: Unit, slug: str) -> list[CheckResult]:
         section_terms = self.section_terms(unit, slug)

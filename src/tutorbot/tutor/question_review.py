@@ -142,12 +142,15 @@ async def _row(deps: TutorDeps, row_id: int) -> GeneratedQuestion:
     return row
 
 
+async def _checked(deps: TutorDeps, question: AnyQuestion, unit_id: str) -> CheckReport:
+    """Every check on ``question``, against the course and generated questions as now."""
+    unit = find_unit(deps, unit_id)
+    return QuestionChecker(deps.course).check(question, unit, await known_questions(deps))
+
+
 async def _item(deps: TutorDeps, row: GeneratedQuestion, *, check: bool) -> ReviewItem:
     question = parse_bank_entry(row.question)
-    report = None
-    if check:
-        unit = find_unit(deps, row.unit_id)
-        report = QuestionChecker(deps.course).check(question, unit, await known_questions(deps))
+    report = await _checked(deps, question, row.unit_id) if check else None
     return ReviewItem(
         row.id,
         row.unit_id,
@@ -162,8 +165,9 @@ async def _item(deps: TutorDeps, row: GeneratedQuestion, *, check: bool) -> Revi
 
 
 async def review_item(deps: TutorDeps, row_id: int) -> ReviewItem:
-    """One generated question with its checks run against the course as it is now."""
-    return await _item(deps, await _row(deps, row_id), check=True)
+    """One generated question as stored (checks not run: the editor opens it within
+    Discord's deadline, and the edit is checked on submit)."""
+    return await _item(deps, await _row(deps, row_id), check=False)
 
 
 async def next_pending(deps: TutorDeps, unit_id: str | None = None) -> ReviewItem | None:
@@ -246,8 +250,7 @@ async def _approve(
         raise QuestionRefusedError(
             f"gen-{row.id} is not a valid question: {exc}. Nothing was changed.", [str(exc)]
         ) from None
-    unit = find_unit(deps, row.unit_id)
-    report = QuestionChecker(deps.course).check(question, unit, await known_questions(deps))
+    report = await _checked(deps, question, row.unit_id)
     if not report.passed:
         raise QuestionRefusedError(
             f"gen-{row.id} fails the checks, so it was not approved; nothing was changed.\n- "
@@ -292,21 +295,24 @@ def merged_course(
     course: Course, approved: list[tuple[str, AnyQuestion]], generated_ids: set[str]
 ) -> Course:
     """``course`` with each unit's bank made of its own questions (any generated ones
-    dropped first, so merging twice changes nothing) followed by its approved ones."""
+    dropped first, so merging twice changes nothing) followed by its approved ones.
+
+    Questions are told apart by id alone, so an authored question with the id of a generated
+    one (``gen-<n>``) would be taken for it and replaced.
+    """
     by_unit: dict[str, list[AnyQuestion]] = {}
     for unit_id, question in approved:
         by_unit.setdefault(unit_id, []).append(question)
-    units = []
-    for unit in course.units:
-        authored = [q for q in unit.questions if q.id not in generated_ids]
-        taken = {q.id for q in authored}
-        extra = []
-        for question in by_unit.get(unit.id, []):
-            if question.id in taken:
-                log.warning("generated %s clashes with an authored id; not added", question.id)
-                continue
-            extra.append(question)
-        units.append(replace(unit, questions=(*authored, *extra)))
+    units = [
+        replace(
+            unit,
+            questions=(
+                *(q for q in unit.questions if q.id not in generated_ids),
+                *by_unit.get(unit.id, []),
+            ),
+        )
+        for unit in course.units
+    ]
     return replace(course, units=tuple(units))
 
 
@@ -320,14 +326,15 @@ async def course_with_approved(deps: TutorDeps, course: Course) -> tuple[Course,
         rows = list(
             await db.scalars(
                 select(GeneratedQuestion)
-                .where(GeneratedQuestion.course_id == course.id)
+                .where(
+                    GeneratedQuestion.course_id == course.id,
+                    GeneratedQuestion.status == "approved",
+                )
                 .order_by(GeneratedQuestion.id)
             )
         )
     approved: list[tuple[str, AnyQuestion]] = []
     for row in rows:
-        if row.status != "approved":
-            continue
         try:
             approved.append((row.unit_id, parse_bank_entry(row.question)))
         except ValueError as exc:  # a bank format change since approval: skip, say so

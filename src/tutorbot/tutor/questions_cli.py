@@ -19,7 +19,7 @@ from rich.table import Table
 from tutorbot.app import open_tutor
 from tutorbot.settings import load_settings
 from tutorbot.tutor.deps import TutorDeps
-from tutorbot.tutor.generate import MAX_COUNT, GenerationResult, generate_questions
+from tutorbot.tutor.generate import MAX_COUNT, GenerationResult, NoModelError, generate_questions
 from tutorbot.tutor.question_review import (
     STATUSES,
     approve_question,
@@ -75,11 +75,8 @@ def generate(
     ] = 5,
 ) -> None:
     """Ask the model for new questions on UNIT; those passing the checks wait for review."""
-    if not load_settings().llm_configured:
-        err.print(
-            "[red]Generating questions needs a model endpoint: set OPENAI_BASE_URL and/or "
-            "OPENAI_API_KEY (and TUTORBOT_MODEL).[/red]"
-        )
+    if not load_settings().llm_configured:  # say so before opening the database and index
+        err.print(f"[red]{escape(NoModelError().user_message)}[/red]")
         raise typer.Exit(1)
     result = _with_tutor(lambda deps: generate_questions(unit, count, deps=deps, created_by=None))
     print_generation(result)

@@ -8,7 +8,6 @@ PostgreSQL, so two requests cannot both spend the last heart.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -42,14 +41,6 @@ class QuotaExceededError(TutorError):
         self.retry_after = seconds
 
 
-@dataclass(frozen=True, slots=True)
-class Allowance:
-    """Hearts left after a spend, and seconds until the next one refills."""
-
-    remaining: int
-    next_in_seconds: int
-
-
 def _state(
     session: Session, learner_id: int, capacity: int, refill: int, now: datetime
 ) -> tuple[QuotaState, float]:
@@ -65,23 +56,20 @@ def _state(
     return state, min(float(capacity), state.available + elapsed / refill)
 
 
-def spend(session: Session, learner_id: int, settings: QuotaLimits, now: datetime) -> Allowance:
+def spend(session: Session, learner_id: int, limits: QuotaLimits, now: datetime) -> None:
     """Take one heart or raise ``QuotaExceededError``; refills are computed lazily."""
-    capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
-    state, available = _state(session, learner_id, capacity, refill_seconds, now)
+    refill_seconds = limits.quota_refill_seconds
+    state, available = _state(session, learner_id, limits.quota_max, refill_seconds, now)
     if available < 1:
         raise QuotaExceededError(math.ceil((1 - available) * refill_seconds))
     state.available = available - 1
     state.updated_at = now
     session.flush()
-    left = state.available
-    next_in = 0 if left >= capacity else math.ceil((1 - (left % 1)) * refill_seconds)
-    return Allowance(int(left), next_in)
 
 
-def refund(session: Session, learner_id: int, settings: QuotaLimits, now: datetime) -> None:
+def refund(session: Session, learner_id: int, limits: QuotaLimits, now: datetime) -> None:
     """Give a heart back (the model failed, so the learner got no model answer)."""
-    capacity, refill_seconds = settings.quota_max, settings.quota_refill_seconds
+    capacity, refill_seconds = limits.quota_max, limits.quota_refill_seconds
     state, available = _state(session, learner_id, capacity, refill_seconds, now)
     state.available = min(float(capacity), available + 1)
     state.updated_at = now

@@ -36,9 +36,9 @@ class _Pending:
 class AnswerRecorder:
     """Batches quiz writes (new sessions and answers) into one transaction per turn."""
 
-    def __init__(self, writer: DatabaseWriter, scheduler: Scheduler | None = None) -> None:
+    def __init__(self, writer: DatabaseWriter, scheduler: Scheduler) -> None:
         self._writer = writer
-        self._scheduler = scheduler  # FSRS for review cards (None: review_sql's default)
+        self._scheduler = scheduler  # FSRS for review cards, configured from settings
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 

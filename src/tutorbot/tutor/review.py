@@ -50,10 +50,9 @@ class ReviewStart:
 
 @dataclass(frozen=True, slots=True)
 class ReviewSummary:
-    """Cards due now, cards in all, and the mean predicted recall of them (None: no cards)."""
+    """Cards due now, and the mean predicted recall of all cards (None: no cards)."""
 
     due: int
-    cards: int
     retention: float | None
 
 
@@ -62,10 +61,9 @@ def _course_units(deps: TutorDeps) -> dict[str, str]:
     return {q.id: u.id for u in deps.course.units for q in u.questions}
 
 
-async def due_cards(learner: LearnerRef, deps: TutorDeps, now: datetime) -> list[DueCard]:
+async def due_cards(lid: int, deps: TutorDeps, now: datetime) -> list[DueCard]:
     """The learner's cards due at ``now``, oldest due first; cards whose question left the
     course are skipped (they stay stored, and come back if the question does)."""
-    lid = await learner_id(deps, learner)
     units = _course_units(deps)
     async with deps.db.session() as db:
         rows = await db.execute(
@@ -80,9 +78,8 @@ async def due_cards(learner: LearnerRef, deps: TutorDeps, now: datetime) -> list
         return [DueCard(qid, units[qid], due) for qid, due in rows if qid in units]
 
 
-async def next_due(learner: LearnerRef, deps: TutorDeps, now: datetime) -> datetime | None:
+async def next_due(lid: int, deps: TutorDeps, now: datetime) -> datetime | None:
     """When the learner's next card (after ``now``) comes due, if they have any."""
-    lid = await learner_id(deps, learner)
     async with deps.db.session() as db:
         found: datetime | None = await db.scalar(
             select(func.min(ReviewCard.due)).where(
@@ -99,13 +96,14 @@ async def start_review(
 ) -> ReviewStart:
     """Open a review session over up to ``count`` due cards, oldest due first."""
     now = deps.clock()
-    cards = await due_cards(learner, deps, now)
+    lid = await learner_id(deps, learner)
+    cards = await due_cards(lid, deps, now)
     if not cards:
-        return ReviewStart(None, 0, await next_due(learner, deps, now))
+        return ReviewStart(None, 0, await next_due(lid, deps, now))
     first = await open_session(
         deps,
         learner,
-        await learner_id(deps, learner),
+        lid,
         unit_id=cards[0].unit_id,
         candidates=[c.question_id for c in cards],
         count=count,
@@ -129,7 +127,7 @@ async def review_summary(lid: int, deps: TutorDeps, now: datetime) -> ReviewSumm
     scheduler = review_scheduler(deps.settings.review_retention, deps.settings.review_fuzz)
     recall = [scheduler.get_card_retrievability(Card.from_dict(state), now) for _, state, _ in rows]
     due = sum(1 for qid, _, when in rows if when <= now and qid in units)
-    return ReviewSummary(due, len(rows), statistics.fmean(recall) if recall else None)
+    return ReviewSummary(due, statistics.fmean(recall) if recall else None)
 
 
 def describe_wait(moment: datetime, now: datetime) -> str:

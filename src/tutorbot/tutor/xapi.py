@@ -73,7 +73,7 @@ def _describe(object_id: str, course: Course) -> tuple[str, str | None]:
         return unit.title, ADL_ACTIVITIES + "module"
     if len(rest) == 3 and rest[1] == "quiz":
         kind = "final assessment" if rest[0] == "final" else "quiz"
-        return f"{where if unit else course.title}: {kind} {rest[2]}", ADL_ACTIVITIES + "assessment"
+        return f"{where}: {kind} {rest[2]}", ADL_ACTIVITIES + "assessment"
     if len(rest) == 2:
         bank = unit.questions if unit else course.final_questions
         if any(q.id == rest[1] for q in bank):

@@ -9,7 +9,7 @@ everyone still refuses non-admins before any work. Every reply is private.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -19,6 +19,11 @@ from discord.utils import escape_markdown
 from tutorbot.bot.permissions import Rank, staff_only
 from tutorbot.bot.render import NO_PINGS
 from tutorbot.tutor.admin import (
+    MAX_BUDGET_USD,
+    MAX_QUOTA,
+    MAX_REFILL_SECONDS,
+    MODEL_CHARS,
+    Resettable,
     SettingsChange,
     SettingsOverview,
     duration,
@@ -32,9 +37,6 @@ from tutorbot.tutor.guild_rules import BudgetState
 if TYPE_CHECKING:
     from tutorbot.bot.client import TutorBot
 
-Resettable = Literal[
-    "model", "quota", "daily_budget", "moderator_roles", "admin_roles", "nudge_channel"
-]
 MAX_COST_DAYS = 90
 _BLUE, _AMBER = discord.Colour.blurple(), discord.Colour.gold()
 
@@ -156,10 +158,10 @@ class AdminCog(
     async def settings(
         self,
         interaction: discord.Interaction,
-        model: app_commands.Range[str, 1, 100] | None = None,
-        quota: app_commands.Range[int, 1, 1000] | None = None,
-        quota_refill_minutes: app_commands.Range[int, 1, 10080] | None = None,
-        daily_budget_usd: app_commands.Range[float, 0.0, 1_000_000.0] | None = None,
+        model: app_commands.Range[str, 1, MODEL_CHARS] | None = None,
+        quota: app_commands.Range[int, 1, MAX_QUOTA] | None = None,
+        quota_refill_minutes: app_commands.Range[int, 1, MAX_REFILL_SECONDS // 60] | None = None,
+        daily_budget_usd: app_commands.Range[float, 0.0, MAX_BUDGET_USD] | None = None,
         add_admin_role: discord.Role | None = None,
         remove_admin_role: discord.Role | None = None,
         add_moderator_role: discord.Role | None = None,

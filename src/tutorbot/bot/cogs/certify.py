@@ -28,7 +28,6 @@ from tutorbot.tutor.certificate_image import certificate_png
 from tutorbot.tutor.certificates import IssuedCertificate
 from tutorbot.tutor.certificates import certificate as find_certificate
 from tutorbot.tutor.certify import AlreadyCertified, certify, set_certificate_role
-from tutorbot.tutor.guilds import guild_config
 from tutorbot.tutor.results import FinalOutcome
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ async def grant_role(interaction: discord.Interaction, cert: IssuedCertificate) 
     guild, member = interaction.guild, interaction.user
     if guild is None or not isinstance(member, discord.Member):
         return None
-    config = await guild_config(_bot(interaction).deps, guild.id)
+    config = await _bot(interaction).deps.rules.config(guild.id)  # cached, dropped on change
     if config.certificate_role_id is None:
         return None
     role = guild.get_role(config.certificate_role_id)

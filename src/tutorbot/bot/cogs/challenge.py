@@ -135,7 +135,7 @@ async def announce_closed(bot: TutorBot, info: ChallengeInfo) -> None:
             await channel.get_partial_message(info.message_id).edit(
                 embed=challenge_embed(info), view=challenge_view(info), allowed_mentions=NO_PINGS
             )
-    board = await leaderboard(bot.deps, info.id)
+    board = await leaderboard(bot.deps, info)
     await channel.send(
         embed=leaderboard_embed(board, final=True),
         reference=_reference(info),  # type: ignore[arg-type]  # None is accepted
@@ -145,7 +145,7 @@ async def announce_closed(bot: TutorBot, info: ChallengeInfo) -> None:
 
 async def announce_reminder(bot: TutorBot, info: ChallengeInfo) -> None:
     """Tell the challenge's channel the deadline is near (a reply; pings nobody)."""
-    board = await leaderboard(bot.deps, info.id)
+    board = await leaderboard(bot.deps, info)
     await _channel(bot, info).send(
         f"⏰ **{escape_markdown(info.title)}** closes {format_dt(info.due_at, 'R')} "
         f"({format_dt(info.due_at, 'F')}). {len(board.standings)} finished so far: "
@@ -243,6 +243,7 @@ class ChallengeCog(commands.GroupCog, group_name="challenge"):
         instructions="What to tell the learners",
         questions="How many questions",
     )
+    @app_commands.autocomplete(cohort=cohort_autocomplete)
     @staff_only(Rank.MODERATOR)
     async def post(
         self,
@@ -309,12 +310,6 @@ class ChallengeCog(commands.GroupCog, group_name="challenge"):
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
-    @post.autocomplete("cohort")
-    async def _cohorts(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await cohort_autocomplete(interaction, current)
-
     @app_commands.command(name="leaderboard", description="A challenge's standings")
     @app_commands.describe(challenge="The challenge (its number or title)")
     async def leaderboard_(self, interaction: discord.Interaction, challenge: str) -> None:
@@ -322,7 +317,7 @@ class ChallengeCog(commands.GroupCog, group_name="challenge"):
         if interaction.guild_id is None:
             raise ChallengeError("Challenges belong to a server; use this command there.")
         info = await find_challenge(self.bot.deps, interaction.guild_id, challenge)
-        board = await leaderboard(self.bot.deps, info.id)
+        board = await leaderboard(self.bot.deps, info)
         await interaction.followup.send(
             embed=leaderboard_embed(board, final=not info.is_open),
             ephemeral=True,
@@ -337,7 +332,7 @@ class ChallengeCog(commands.GroupCog, group_name="challenge"):
         assert interaction.guild_id is not None
         deps = self.bot.deps
         info = await find_challenge(deps, interaction.guild_id, challenge)
-        closed = await close_challenge(deps, info.id, deps.clock(), interaction.guild_id)
+        closed = await close_challenge(deps, info.id, deps.clock())
         if closed is None:
             text = f"Challenge #{info.id} was already closed; nothing changed."
         else:

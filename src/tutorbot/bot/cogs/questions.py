@@ -38,6 +38,7 @@ from tutorbot.tutor.question_review import (
 
 if TYPE_CHECKING:
     from tutorbot.bot.client import TutorBot
+    from tutorbot.tutor.deps import TutorDeps
 
 PREFIX = "gq"
 ACTIONS = {
@@ -92,13 +93,24 @@ def review_view(item: ReviewItem, same_unit: bool) -> discord.ui.View:
     return view
 
 
+async def next_review(
+    deps: TutorDeps, unit_id: str | None
+) -> tuple[discord.Embed, discord.ui.View] | None:
+    """The oldest pending question (of ``unit_id``, whose buttons then stay in it) with its
+    buttons, or ``None`` when none wait."""
+    item = await next_pending(deps, unit_id)
+    if item is None:
+        return None
+    waiting = await pending_count(deps, unit_id)
+    return review_embed(item, waiting), review_view(item, same_unit=unit_id is not None)
+
+
 async def show_next(
     interaction: discord.Interaction, note: str, unit_id: str | None, same_unit: bool
 ) -> None:
     """Replace the review message with ``note`` and the next pending question, if any."""
-    deps = _bot(interaction).deps
-    item = await next_pending(deps, unit_id if same_unit else None)
-    if item is None:
+    shown = await next_review(_bot(interaction).deps, unit_id if same_unit else None)
+    if shown is None:
         await interaction.edit_original_response(
             content=f"{note}\nNo more questions are waiting for review.",
             embed=None,
@@ -106,12 +118,9 @@ async def show_next(
             allowed_mentions=NO_PINGS,
         )
         return
-    waiting = await pending_count(deps, unit_id if same_unit else None)
+    embed, view = shown
     await interaction.edit_original_response(
-        content=note,
-        embed=review_embed(item, waiting),
-        view=review_view(item, same_unit),
-        allowed_mentions=NO_PINGS,
+        content=note, embed=embed, view=view, allowed_mentions=NO_PINGS
     )
 
 
@@ -299,20 +308,17 @@ class QuestionsCog(
     @staff_only(Rank.MODERATOR)
     async def review(self, interaction: discord.Interaction, unit: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        item = await next_pending(self.bot.deps, unit)
-        if item is None:
+        shown = await next_review(self.bot.deps, unit)
+        if shown is None:
             await interaction.followup.send(
                 "No generated questions are waiting for review.",
                 ephemeral=True,
                 allowed_mentions=NO_PINGS,
             )
             return
-        waiting = await pending_count(self.bot.deps, unit)
+        embed, view = shown
         await interaction.followup.send(
-            embed=review_embed(item, waiting),
-            view=review_view(item, same_unit=unit is not None),
-            ephemeral=True,
-            allowed_mentions=NO_PINGS,
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @generate.autocomplete("unit")

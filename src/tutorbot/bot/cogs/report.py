@@ -19,12 +19,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from tutorbot.bot.cogs.cohort import cohort_autocomplete
 from tutorbot.bot.permissions import Rank, staff_only
 from tutorbot.bot.render import NO_PINGS
 from tutorbot.tutor.reports import (
     CompletionReport,
     ReportFormat,
-    cohort_choices,
     overview_png,
     write_completion_report,
     zipped,
@@ -99,6 +99,7 @@ class ReportCog(commands.GroupCog, group_name="report", group_description="Repor
         fmt="File format (default CSV; XLSX for Excel, HTML for a page with charts)",
     )
     @app_commands.rename(fmt="format")
+    @app_commands.autocomplete(cohort=cohort_autocomplete)
     @staff_only(Rank.ADMIN)
     async def completion(
         self,
@@ -162,12 +163,3 @@ class ReportCog(commands.GroupCog, group_name="report", group_description="Repor
         await interaction.edit_original_response(
             content=text, attachments=files, allowed_mentions=NO_PINGS
         )
-
-    @completion.autocomplete("cohort")
-    async def completion_cohort(
-        self, interaction: discord.Interaction, typed: str
-    ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        names = await cohort_choices(self.bot.deps.db, interaction.guild_id, typed)
-        return [app_commands.Choice(name=n[:100], value=n) for n in names]

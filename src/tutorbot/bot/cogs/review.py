@@ -18,7 +18,7 @@ from tutorbot.bot.cogs.quiz import question_view
 from tutorbot.bot.identity import learner_of
 from tutorbot.bot.nudges import ReviewNudger
 from tutorbot.bot.render import NO_PINGS, question_embed
-from tutorbot.tutor.review import ReviewStart, set_nudges, start_review
+from tutorbot.tutor.review import DEFAULT_REVIEW_COUNT, ReviewStart, set_nudges, start_review
 
 if TYPE_CHECKING:
     from tutorbot.bot.client import TutorBot
@@ -58,7 +58,9 @@ class ReviewCog(commands.Cog):
     @app_commands.command(description="Review the questions that are due, oldest first")
     @app_commands.describe(count="How many due cards to go through now")
     async def review(
-        self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, 25] = DEFAULT_REVIEW_COUNT,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         started = await start_review(
@@ -69,10 +71,9 @@ class ReviewCog(commands.Cog):
                 nothing_due_text(started), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
-        shown = min(count, started.due)
         await interaction.followup.send(
-            f"🔁 {started.due} card{'s' if started.due != 1 else ''} due; here are {shown}, "
-            "oldest first.",
+            f"🔁 {started.due} card{'s' if started.due != 1 else ''} due; "
+            f"here are {started.first.total}, oldest first.",
             embed=question_embed(started.first),
             view=question_view(started.first),
             ephemeral=True,

@@ -7,7 +7,6 @@ from tutorbot.tutor.reports.completion import (
     ReportScope,
     UnitResult,
     UnknownCohortError,
-    cohort_choices,
 )
 from tutorbot.tutor.reports.export import CompletionReport, write_completion_report, zipped
 from tutorbot.tutor.reports.summary import CompletionSummary
@@ -23,7 +22,6 @@ __all__ = [
     "ReportScope",
     "UnitResult",
     "UnknownCohortError",
-    "cohort_choices",
     "overview_png",
     "write_completion_report",
     "zipped",

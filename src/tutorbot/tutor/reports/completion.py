@@ -51,7 +51,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
 from tutorbot.errors import TutorError
-from tutorbot.storage import Database
 from tutorbot.storage.models import Cohort, CohortMember, Learner, LearningEvent, UnitProgress
 
 COMPLETED = "completed"
@@ -234,16 +233,6 @@ async def resolve_scope(
         raise AmbiguousCohortError(cohort, sorted(row.guild_id for row in found))
     row = found[0]
     return ReportScope(row.guild_id, row.id, row.name)
-
-
-async def cohort_choices(db: Database, guild_id: int, typed: str) -> list[str]:
-    """Up to 25 of the server's cohort names containing ``typed`` (for autocomplete)."""
-    needle = typed.strip().lower()
-    async with db.session() as session:
-        names = await session.scalars(
-            select(Cohort.name).where(Cohort.guild_id == guild_id).order_by(Cohort.name)
-        )
-        return [n for n in names if needle in n.lower()][:25]
 
 
 def in_scope(scope: ReportScope) -> ColumnElement[bool] | None:
